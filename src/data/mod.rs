@@ -1,0 +1,6 @@
+//! Reading the Large Movie Review Dataset and turning each review into the
+//! sorted, distinct word indices of its multi-hot vector.
+
+mod split;
+
+pub use split::{Dataset, Split, Vocabulary};

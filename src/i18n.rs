@@ -1,0 +1,1 @@
+//! The message catalog in English and Simplified Chinese.

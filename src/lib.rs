@@ -1,0 +1,15 @@
+//! Engine and dashboard for training the classic IMDB dense network.
+//!
+//! The library holds everything the binary, the tests and the benches share:
+//! data preparation ([`data`]), the network and its optimizer ([`model`]),
+//! the background trainer ([`train`]), live prediction ([`predict`]), the
+//! dataset download ([`fetch`]), the message catalog ([`i18n`]) and the
+//! terminal dashboard ([`ui`]).
+
+pub mod data;
+pub mod fetch;
+pub mod i18n;
+pub mod model;
+pub mod predict;
+pub mod train;
+pub mod ui;

@@ -1,0 +1,1 @@
+//! Live prediction: review text to the probability that it is positive.

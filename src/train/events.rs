@@ -1,0 +1,114 @@
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Network;
+
+/// Which of the two runs of the classic recipe to train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// Shuffle the training reviews, hold out `validation_size` of them and
+    /// train on the rest, measuring validation loss after every epoch.
+    Exploration,
+    /// Train a fresh model on all training reviews, then evaluate it on the
+    /// test reviews.
+    Final,
+}
+
+/// Settings of one training run. The defaults are the classic recipe.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub kind: RunKind,
+    pub epochs: usize,
+    /// Reviews per gradient step.
+    pub batch_size: usize,
+    /// Seeds the initial weights, the validation split and every epoch's
+    /// shuffle.
+    pub seed: u64,
+    /// Training reviews held out for validation in an exploration run.
+    pub validation_size: usize,
+    pub learning_rate: f32,
+    /// Units of each hidden ReLU layer, input side first.
+    pub hidden_units: Vec<usize>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            kind: RunKind::Exploration,
+            epochs: 20,
+            batch_size: 512,
+            seed: 1,
+            validation_size: 10_000,
+            learning_rate: 0.001,
+            hidden_units: vec![16, 16],
+        }
+    }
+}
+
+/// Metrics of one finished epoch. Epochs count from 1.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EpochMetrics {
+    pub epoch: usize,
+    /// Mean loss over the epoch's batches, each weighted by its size, as
+    /// Keras 3 reports it: every batch is measured before its own update.
+    pub train_loss: f64,
+    pub train_accuracy: f64,
+    /// Loss over all validation reviews after the epoch; `None` in a final
+    /// run, which has no validation split.
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    /// Wall time of the epoch, validation included.
+    pub seconds: f64,
+}
+
+/// Loss and accuracy of a final run's model on the test reviews.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestMetrics {
+    pub loss: f64,
+    pub accuracy: f64,
+}
+
+/// What the trainer thread reports, in order: `Progress` and
+/// `EpochFinished` events, then exactly one of `Finished`, `Cancelled` or
+/// `Failed`.
+#[derive(Clone, Debug)]
+pub enum TrainEvent {
+    /// `batch` of `batches` gradient steps of epoch `epoch` are done.
+    Progress {
+        epoch: usize,
+        batch: usize,
+        batches: usize,
+    },
+    /// An epoch ended; `model` holds the weights after it.
+    EpochFinished {
+        metrics: EpochMetrics,
+        model: Arc<Network>,
+    },
+    /// The run trained all its epochs. A final run carries its test metrics.
+    Finished {
+        model: Arc<Network>,
+        test: Option<TestMetrics>,
+    },
+    /// The run stopped on request after `epochs_done` whole epochs.
+    Cancelled { epochs_done: usize },
+    /// The run stopped on an error, for example a loss that turned NaN.
+    Failed { message: String },
+}
+
+/// Returns the overfitting epoch: the epoch with the lowest validation loss,
+/// the earliest one on a tie. Overfitting begins after it. Epochs without a
+/// finite validation loss are skipped; `None` when no epoch has one.
+pub fn best_epoch(history: &[EpochMetrics]) -> Option<usize> {
+    let mut best: Option<(usize, f64)> = None;
+    for metrics in history {
+        let Some(loss) = metrics.val_loss.filter(|loss| loss.is_finite()) else {
+            continue;
+        };
+        if best.is_none_or(|(_, lowest)| loss < lowest) {
+            best = Some((metrics.epoch, loss));
+        }
+    }
+    best.map(|(epoch, _)| epoch)
+}
