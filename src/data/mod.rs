@@ -2,5 +2,6 @@
 //! sorted, distinct word indices of its multi-hot vector.
 
 mod split;
+pub mod tokenize;
 
 pub use split::{Dataset, Split, Vocabulary};

@@ -2,4 +2,4 @@
 
 mod network;
 
-pub use network::{Dense, Network};
+pub use network::{Dense, Network, sigmoid};

@@ -1,4 +1,5 @@
 use ndarray::{Array1, Array2};
+use rand::{Rng, RngExt};
 
 /// One fully connected layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,6 +10,27 @@ pub struct Dense {
     pub bias: Array1<f32>,
 }
 
+impl Dense {
+    /// Creates a layer with Glorot-uniform weights and zero biases, as Keras
+    /// initialises a Dense layer: uniform in `±sqrt(6 / (inputs + units))`.
+    pub fn glorot_uniform(inputs: usize, units: usize, rng: &mut impl Rng) -> Self {
+        let limit = (6.0 / (inputs + units) as f64).sqrt() as f32;
+        let weights = Array2::from_shape_simple_fn((inputs, units), || rng.random_range(-limit..limit));
+        Self {
+            weights,
+            bias: Array1::zeros(units),
+        }
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.weights.nrows()
+    }
+
+    pub fn units(&self) -> usize {
+        self.weights.ncols()
+    }
+}
+
 /// Dense ReLU layers on a multi-hot input, then one sigmoid unit.
 ///
 /// `layers[0]` takes the multi-hot vector (`inputs` = vocabulary size), each
@@ -17,4 +39,73 @@ pub struct Dense {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
     pub layers: Vec<Dense>,
+}
+
+impl Network {
+    /// Creates a freshly initialised network: `hidden_units` ReLU layers on
+    /// `inputs` multi-hot inputs, then the sigmoid output unit.
+    pub fn new(inputs: usize, hidden_units: &[usize], rng: &mut impl Rng) -> Self {
+        let mut layers = Vec::with_capacity(hidden_units.len() + 1);
+        let mut fan_in = inputs;
+        for &units in hidden_units.iter().chain(&[1]) {
+            layers.push(Dense::glorot_uniform(fan_in, units, rng));
+            fan_in = units;
+        }
+        Self { layers }
+    }
+
+    /// Size of the multi-hot input, which is the vocabulary size.
+    pub fn inputs(&self) -> usize {
+        self.layers.first().map_or(0, Dense::inputs)
+    }
+
+    /// Units of each hidden layer, input side first.
+    pub fn hidden_units(&self) -> Vec<usize> {
+        let hidden = self.layers.len().saturating_sub(1);
+        self.layers[..hidden].iter().map(Dense::units).collect()
+    }
+
+    /// Returns the output logit for one review given as the sorted, distinct
+    /// indices of its multi-hot vector. Indices outside the input are
+    /// ignored.
+    pub fn logit(&self, indices: &[u32]) -> f32 {
+        let mut activations = Vec::new();
+        let mut next = Vec::new();
+        self.forward_into(indices, &mut activations, &mut next)
+    }
+
+    /// Returns the probability that a review is positive.
+    pub fn probability(&self, indices: &[u32]) -> f32 {
+        sigmoid(self.logit(indices))
+    }
+
+    fn forward_into(&self, indices: &[u32], activations: &mut Vec<f32>, next: &mut Vec<f32>) -> f32 {
+        let Some((first, rest)) = self.layers.split_first() else {
+            return 0.0;
+        };
+        activations.clear();
+        activations.extend(first.bias.iter());
+        for &index in indices {
+            let index = index as usize;
+            if index < first.inputs() {
+                let row = first.weights.row(index);
+                activations.iter_mut().zip(row).for_each(|(a, w)| *a += w);
+            }
+        }
+        for layer in rest {
+            activations.iter_mut().for_each(|a| *a = a.max(0.0));
+            next.clear();
+            next.extend(layer.bias.iter());
+            for (a, row) in activations.iter().zip(layer.weights.rows()) {
+                next.iter_mut().zip(row).for_each(|(n, w)| *n += a * w);
+            }
+            std::mem::swap(activations, next);
+        }
+        activations.first().copied().unwrap_or(0.0)
+    }
+}
+
+/// The logistic function.
+pub fn sigmoid(logit: f32) -> f32 {
+    1.0 / (1.0 + (-logit).exp())
 }
