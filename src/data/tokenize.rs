@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn line_breaks_and_case_are_ignored() {
-        assert_eq!(tokenize("GREAT!<br /><br />Loved it."), tokenize("great loved it"));
+        assert_eq!(
+            tokenize("GREAT!<br /><br />Loved it."),
+            tokenize("great loved it")
+        );
         assert_eq!(tokenize("great loved it"), ["great", "loved", "it"]);
     }
 
@@ -143,7 +146,10 @@ mod tests {
 
     #[test]
     fn digits_and_punctuation() {
-        assert_eq!(tokenize("7/10, well-made 80s"), ["7", "10", "well", "made", "80s"]);
+        assert_eq!(
+            tokenize("7/10, well-made 80s"),
+            ["7", "10", "well", "made", "80s"]
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ impl Dense {
     /// initialises a Dense layer: uniform in `±sqrt(6 / (inputs + units))`.
     pub fn glorot_uniform(inputs: usize, units: usize, rng: &mut impl Rng) -> Self {
         let limit = (6.0 / (inputs + units) as f64).sqrt() as f32;
-        let weights = Array2::from_shape_simple_fn((inputs, units), || rng.random_range(-limit..limit));
+        let weights =
+            Array2::from_shape_simple_fn((inputs, units), || rng.random_range(-limit..limit));
         Self {
             weights,
             bias: Array1::zeros(units),
@@ -79,7 +80,12 @@ impl Network {
         sigmoid(self.logit(indices))
     }
 
-    fn forward_into(&self, indices: &[u32], activations: &mut Vec<f32>, next: &mut Vec<f32>) -> f32 {
+    fn forward_into(
+        &self,
+        indices: &[u32],
+        activations: &mut Vec<f32>,
+        next: &mut Vec<f32>,
+    ) -> f32 {
         let Some((first, rest)) = self.layers.split_first() else {
             return 0.0;
         };

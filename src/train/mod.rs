@@ -2,5 +2,9 @@
 //! thread and reports typed events over a channel.
 
 mod events;
+mod run;
+mod trainer;
 
 pub use events::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent, best_epoch};
+pub use run::train;
+pub use trainer::{Trainer, spawn};

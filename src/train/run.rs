@@ -1,0 +1,179 @@
+//! One training run, epoch by epoch, on the calling thread.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use super::events::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent};
+use crate::data::Dataset;
+use crate::model::{
+    BatchStats, Gradients, Network, RmsProp, RmsPropState, accumulate_gradients, evaluate,
+};
+
+/// Trains one run and sends its events to `emit`; the last event is always
+/// `Finished`, `Cancelled` or `Failed`. `cancel` is checked before every
+/// batch.
+pub fn train(
+    dataset: &Dataset,
+    config: &RunConfig,
+    cancel: &AtomicBool,
+    emit: &mut dyn FnMut(TrainEvent),
+) {
+    let event = match train_epochs(dataset, config, cancel, emit) {
+        Ok(event) | Err(event) => event,
+    };
+    emit(event);
+}
+
+fn train_epochs(
+    dataset: &Dataset,
+    config: &RunConfig,
+    cancel: &AtomicBool,
+    emit: &mut dyn FnMut(TrainEvent),
+) -> Result<TrainEvent, TrainEvent> {
+    validate(dataset, config).map_err(|message| TrainEvent::Failed { message })?;
+
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut network = Network::new(dataset.vocabulary.len(), &config.hidden_units, &mut rng);
+    let (mut training, validation) = split_samples(dataset, config, &mut rng);
+
+    let mut optimizer = RmsPropState::new(
+        RmsProp {
+            learning_rate: config.learning_rate,
+            ..RmsProp::default()
+        },
+        &network,
+    );
+    let mut gradients = Gradients::zeros_like(&network);
+    let batches = training.len().div_ceil(config.batch_size);
+
+    for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        training.shuffle(&mut rng);
+        let mut epoch_stats = BatchStats::default();
+
+        for (batch, samples) in training.chunks(config.batch_size).enumerate() {
+            if cancel.load(Ordering::Relaxed) {
+                return Ok(TrainEvent::Cancelled {
+                    epochs_done: epoch - 1,
+                });
+            }
+            let stats = accumulate_gradients(&network, &dataset.train, samples, &mut gradients);
+            if !stats.loss_sum.is_finite() {
+                return Err(diverged(epoch, batch + 1, config));
+            }
+            optimizer.step(&mut network, &mut gradients);
+            epoch_stats.add(stats);
+            emit(TrainEvent::Progress {
+                epoch,
+                batch: batch + 1,
+                batches,
+            });
+        }
+
+        let validation_stats =
+            (!validation.is_empty()).then(|| evaluate(&network, &dataset.train, &validation));
+        let metrics = EpochMetrics {
+            epoch,
+            train_loss: epoch_stats.mean_loss(),
+            train_accuracy: epoch_stats.accuracy(),
+            val_loss: validation_stats.map(|stats| stats.mean_loss()),
+            val_accuracy: validation_stats.map(|stats| stats.accuracy()),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        if metrics.val_loss.is_some_and(|loss| !loss.is_finite()) {
+            return Err(diverged(epoch, batches, config));
+        }
+        emit(TrainEvent::EpochFinished {
+            metrics,
+            model: Arc::new(network.clone()),
+        });
+    }
+
+    let test = (config.kind == RunKind::Final).then(|| {
+        let samples: Vec<usize> = (0..dataset.test.len()).collect();
+        let stats = evaluate(&network, &dataset.test, &samples);
+        TestMetrics {
+            loss: stats.mean_loss(),
+            accuracy: stats.accuracy(),
+        }
+    });
+    Ok(TrainEvent::Finished {
+        model: Arc::new(network),
+        test,
+    })
+}
+
+/// Returns the training and validation review numbers. An exploration run
+/// shuffles the training split with the run's generator and holds out the
+/// first `validation_size` reviews; a final run trains on all of them.
+fn split_samples(
+    dataset: &Dataset,
+    config: &RunConfig,
+    rng: &mut ChaCha8Rng,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut samples: Vec<usize> = (0..dataset.train.len()).collect();
+    match config.kind {
+        RunKind::Final => (samples, Vec::new()),
+        RunKind::Exploration => {
+            samples.shuffle(rng);
+            let training = samples.split_off(config.validation_size);
+            (training, samples)
+        }
+    }
+}
+
+fn validate(dataset: &Dataset, config: &RunConfig) -> Result<(), String> {
+    let reviews = dataset.train.len();
+    if config.epochs == 0 {
+        return Err("invalid number of epochs 0: train at least 1 epoch".to_owned());
+    }
+    if config.batch_size == 0 {
+        return Err("invalid batch size 0: use at least 1 review per batch".to_owned());
+    }
+    if config.hidden_units.contains(&0) {
+        return Err(format!(
+            "invalid hidden layer sizes {:?}: every layer needs at least 1 unit",
+            config.hidden_units
+        ));
+    }
+    if dataset.vocabulary.is_empty() {
+        return Err(
+            "the vocabulary is empty: prepare the data with a vocabulary of at least 1 word"
+                .to_owned(),
+        );
+    }
+    if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
+        return Err(format!(
+            "invalid learning rate {}: use a positive number such as 0.001",
+            config.learning_rate
+        ));
+    }
+    if config.kind == RunKind::Exploration && config.validation_size >= reviews {
+        return Err(format!(
+            "validation size {} leaves no training reviews out of {reviews}: hold out fewer",
+            config.validation_size
+        ));
+    }
+    if reviews == 0 {
+        return Err("the training split has no reviews".to_owned());
+    }
+    if config.kind == RunKind::Final && dataset.test.is_empty() {
+        return Err("the test split has no reviews to evaluate the final model on".to_owned());
+    }
+    Ok(())
+}
+
+fn diverged(epoch: usize, batch: usize, config: &RunConfig) -> TrainEvent {
+    TrainEvent::Failed {
+        message: format!(
+            "the loss became NaN or infinite at epoch {epoch}, batch {batch}: the run diverged; \
+             lower the learning rate (now {})",
+            config.learning_rate
+        ),
+    }
+}

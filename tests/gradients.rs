@@ -1,0 +1,185 @@
+//! Checks the sparse backward pass against finite differences and against a
+//! plain dense computation on the 0/1 input matrix.
+
+mod common;
+
+use imdb_tui::data::Split;
+use imdb_tui::model::{Gradients, Network, accumulate_gradients};
+use ndarray::{Array1, Array2, Axis};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Mean binary cross-entropy of the network over `split`, computed in f64
+/// on the dense multi-hot matrix, with the same probability clip as Keras.
+fn dense_loss(network: &Network, split: &Split) -> f64 {
+    let (probabilities, _) = dense_forward(network, split);
+    let epsilon = 1e-7;
+    let mut total = 0.0;
+    for (probability, &label) in probabilities.iter().zip(&split.labels) {
+        let p = probability.clamp(epsilon, 1.0 - epsilon);
+        let y = f64::from(label);
+        total -= y * p.ln() + (1.0 - y) * (1.0 - p).ln();
+    }
+    total / split.len() as f64
+}
+
+fn dense_inputs(network: &Network, split: &Split) -> Array2<f64> {
+    let mut inputs = Array2::zeros((split.len(), network.inputs()));
+    for review in 0..split.len() {
+        for &index in split.review(review) {
+            inputs[[review, index as usize]] = 1.0;
+        }
+    }
+    inputs
+}
+
+/// Returns the probabilities and the activations of every layer (inputs
+/// first), computed with dense f64 matrix products.
+fn dense_forward(network: &Network, split: &Split) -> (Vec<f64>, Vec<Array2<f64>>) {
+    let mut activations = vec![dense_inputs(network, split)];
+    for (position, layer) in network.layers.iter().enumerate() {
+        let weights = layer.weights.mapv(f64::from);
+        let bias = layer.bias.mapv(f64::from);
+        let mut output = activations[position].dot(&weights) + &bias;
+        if position + 1 < network.layers.len() {
+            output.mapv_inplace(|value| value.max(0.0));
+        }
+        activations.push(output);
+    }
+    let logits = activations.pop().expect("an output layer");
+    let probabilities = logits
+        .column(0)
+        .iter()
+        .map(|z| 1.0 / (1.0 + (-z).exp()))
+        .collect();
+    (probabilities, activations)
+}
+
+/// Returns the gradient of the mean loss by dense backpropagation in f64.
+fn dense_gradients(network: &Network, split: &Split) -> Vec<(Array2<f64>, Array1<f64>)> {
+    let (probabilities, activations) = dense_forward(network, split);
+    let count = split.len() as f64;
+    let deltas: Vec<f64> = probabilities
+        .iter()
+        .zip(&split.labels)
+        .map(|(p, &y)| (p - f64::from(y)) / count)
+        .collect();
+    let mut delta = Array2::from_shape_vec((split.len(), 1), deltas).expect("delta shape");
+    let mut gradients = Vec::new();
+    for position in (0..network.layers.len()).rev() {
+        let input = &activations[position];
+        gradients.push((input.t().dot(&delta), delta.sum_axis(Axis(0))));
+        if position > 0 {
+            let weights = network.layers[position].weights.mapv(f64::from);
+            let mut previous = delta.dot(&weights.t());
+            previous.zip_mut_with(input, |d, &a| {
+                if a <= 0.0 {
+                    *d = 0.0;
+                }
+            });
+            delta = previous;
+        }
+    }
+    gradients.reverse();
+    gradients
+}
+
+/// A small network with nonzero biases. Zero biases would put a unit whose
+/// inputs are all zero exactly on the ReLU kink, where finite differences
+/// measure half the one-sided slope.
+fn tiny_network(seed: u64) -> (Network, Split) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut network = Network::new(20, &[5, 4], &mut rng);
+    for layer in &mut network.layers {
+        layer.bias.mapv_inplace(|_| rng.random_range(-0.1..0.1));
+    }
+    let split = common::synthetic_split(30, 20, seed);
+    (network, split)
+}
+
+fn sparse_gradients(network: &Network, split: &Split) -> Gradients {
+    let samples: Vec<usize> = (0..split.len()).collect();
+    let mut gradients = Gradients::zeros_like(network);
+    accumulate_gradients(network, split, &samples, &mut gradients);
+    gradients
+}
+
+#[test]
+fn sparse_gradients_equal_dense_computation() {
+    for seed in 1..=5 {
+        let (network, split) = tiny_network(seed);
+        let sparse = sparse_gradients(&network, &split);
+        let dense = dense_gradients(&network, &split);
+        for (position, (ours, (weights, bias))) in sparse.layers.iter().zip(&dense).enumerate() {
+            for (a, b) in ours.weights.iter().zip(weights) {
+                assert!(
+                    (f64::from(*a) - b).abs() < 1e-6,
+                    "seed {seed}, layer {position} weight: {a} vs {b}"
+                );
+            }
+            for (a, b) in ours.bias.iter().zip(bias) {
+                assert!(
+                    (f64::from(*a) - b).abs() < 1e-6,
+                    "seed {seed}, layer {position} bias: {a} vs {b}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn sparse_forward_equals_dense_forward() {
+    for seed in 1..=5 {
+        let (network, split) = tiny_network(seed);
+        let (dense, _) = dense_forward(&network, &split);
+        for (review, expected) in dense.iter().enumerate() {
+            let ours = f64::from(network.probability(split.review(review)));
+            assert!(
+                (ours - expected).abs() < 1e-6,
+                "seed {seed}, review {review}: {ours} vs {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_parameter_matches_finite_differences() {
+    let (network, split) = tiny_network(7);
+    let analytic = sparse_gradients(&network, &split);
+    let step = 1e-4_f32;
+    let mut checked = 0;
+
+    for (position, layer) in network.layers.iter().enumerate() {
+        for parameter in 0..layer.weights.len() + layer.bias.len() {
+            let mut plus = network.clone();
+            let mut minus = network.clone();
+            let (expected, plus_value, minus_value) = if parameter < layer.weights.len() {
+                let index = (parameter / layer.units(), parameter % layer.units());
+                let expected = analytic.layers[position].weights[index];
+                (
+                    expected,
+                    &mut plus.layers[position].weights[index],
+                    &mut minus.layers[position].weights[index],
+                )
+            } else {
+                let index = parameter - layer.weights.len();
+                let expected = analytic.layers[position].bias[index];
+                (
+                    expected,
+                    &mut plus.layers[position].bias[index],
+                    &mut minus.layers[position].bias[index],
+                )
+            };
+            *plus_value += step;
+            *minus_value -= step;
+            let numeric =
+                (dense_loss(&plus, &split) - dense_loss(&minus, &split)) / (2.0 * f64::from(step));
+            assert!(
+                (numeric - f64::from(expected)).abs() < 2e-4,
+                "layer {position}, parameter {parameter}: analytic {expected}, numeric {numeric}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 20 * 5 + 5 + 5 * 4 + 4 + 4 + 1);
+}

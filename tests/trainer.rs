@@ -1,0 +1,270 @@
+//! The trainer thread: events, determinism, cancelling and divergence.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use imdb_tui::train::{EpochMetrics, RunConfig, RunKind, TrainEvent, best_epoch, spawn};
+use tokio::sync::mpsc;
+
+fn config(seed: u64) -> RunConfig {
+    RunConfig {
+        epochs: 5,
+        batch_size: 64,
+        seed,
+        validation_size: 200,
+        ..RunConfig::default()
+    }
+}
+
+/// Runs `config` to its end and returns every event.
+fn run_to_end(config: RunConfig) -> Vec<TrainEvent> {
+    let dataset = Arc::new(common::synthetic_dataset(1000, 300, 200));
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let trainer = spawn(dataset, config, sender).expect("start the trainer thread");
+    let mut events = Vec::new();
+    while let Some(event) = receiver.blocking_recv() {
+        events.push(event);
+    }
+    trainer.join();
+    events
+}
+
+/// Epoch metrics without the wall time, which differs between runs.
+fn metrics_of(events: &[TrainEvent]) -> Vec<EpochMetrics> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            TrainEvent::EpochFinished { metrics, .. } => Some(EpochMetrics {
+                seconds: 0.0,
+                ..metrics.clone()
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn exploration_run_reports_every_epoch() {
+    let events = run_to_end(config(1));
+    let metrics = metrics_of(&events);
+    assert_eq!(metrics.len(), 5);
+    assert_eq!(
+        metrics.iter().map(|m| m.epoch).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    assert!(
+        metrics
+            .iter()
+            .all(|m| m.val_loss.is_some() && m.val_accuracy.is_some())
+    );
+    assert!(metrics[4].train_loss < metrics[0].train_loss, "{metrics:?}");
+
+    let progress = events
+        .iter()
+        .filter(|event| matches!(event, TrainEvent::Progress { .. }))
+        .count();
+    assert_eq!(progress, 5 * 800_usize.div_ceil(64));
+    assert!(matches!(
+        events.last(),
+        Some(TrainEvent::Finished { test: None, .. })
+    ));
+}
+
+#[test]
+fn final_run_reports_test_metrics() {
+    let events = run_to_end(RunConfig {
+        kind: RunKind::Final,
+        ..config(1)
+    });
+    let metrics = metrics_of(&events);
+    assert!(metrics.iter().all(|m| m.val_loss.is_none()));
+    let Some(TrainEvent::Finished {
+        test: Some(test), ..
+    }) = events.last()
+    else {
+        panic!(
+            "a final run ends with test metrics, got {:?}",
+            events.last()
+        );
+    };
+    assert!(test.accuracy > 0.6, "{test:?}");
+    assert!(test.loss.is_finite());
+}
+
+#[test]
+fn same_seed_gives_identical_metrics() {
+    let first = metrics_of(&run_to_end(config(3)));
+    let second = metrics_of(&run_to_end(config(3)));
+    let other = metrics_of(&run_to_end(config(4)));
+    assert_eq!(first, second);
+    assert_ne!(first, other);
+}
+
+#[test]
+fn cancel_stops_within_one_batch() {
+    let dataset = Arc::new(common::synthetic_dataset(2000, 100, 200));
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let trainer = spawn(
+        dataset,
+        RunConfig {
+            epochs: 1000,
+            batch_size: 16,
+            ..config(1)
+        },
+        sender,
+    )
+    .expect("start the trainer thread");
+
+    let mut batches_before_cancel = 0;
+    while let Some(event) = receiver.blocking_recv() {
+        if matches!(event, TrainEvent::Progress { .. }) {
+            batches_before_cancel += 1;
+            if batches_before_cancel == 3 {
+                trainer.cancel();
+                break;
+            }
+        }
+    }
+    let mut later_batches = 0;
+    let mut last = None;
+    while let Some(event) = receiver.blocking_recv() {
+        if matches!(event, TrainEvent::Progress { .. }) {
+            later_batches += 1;
+        }
+        last = Some(event);
+    }
+    assert!(
+        later_batches <= 1,
+        "{later_batches} batches ran after cancel"
+    );
+    assert!(
+        matches!(last, Some(TrainEvent::Cancelled { epochs_done: 0 })),
+        "{last:?}"
+    );
+    trainer.join();
+}
+
+#[test]
+fn dropping_the_handle_ends_the_thread() {
+    let dataset = Arc::new(common::synthetic_dataset(2000, 100, 200));
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let trainer = spawn(
+        dataset,
+        RunConfig {
+            epochs: 1000,
+            ..config(1)
+        },
+        sender,
+    )
+    .expect("start the trainer thread");
+    std::thread::sleep(Duration::from_millis(20));
+    drop(trainer);
+    let mut last = None;
+    while let Some(event) = receiver.blocking_recv() {
+        last = Some(event);
+    }
+    assert!(
+        matches!(last, Some(TrainEvent::Cancelled { .. })),
+        "{last:?}"
+    );
+}
+
+#[test]
+fn diverging_run_fails_with_message() {
+    let events = run_to_end(RunConfig {
+        learning_rate: 1e38,
+        ..config(1)
+    });
+    let Some(TrainEvent::Failed { message }) = events.last() else {
+        panic!("expected a failed run, got {:?}", events.last());
+    };
+    assert!(message.contains("diverged"), "{message}");
+    assert!(
+        metrics_of(&events).iter().all(|m| m.train_loss.is_finite()),
+        "a non-finite loss reached the metrics"
+    );
+}
+
+#[test]
+fn invalid_settings_fail_with_message() {
+    let cases = [
+        (
+            RunConfig {
+                epochs: 0,
+                ..config(1)
+            },
+            "epochs",
+        ),
+        (
+            RunConfig {
+                batch_size: 0,
+                ..config(1)
+            },
+            "batch size",
+        ),
+        (
+            RunConfig {
+                validation_size: 1000,
+                ..config(1)
+            },
+            "validation size",
+        ),
+        (
+            RunConfig {
+                learning_rate: -1.0,
+                ..config(1)
+            },
+            "learning rate",
+        ),
+        (
+            RunConfig {
+                hidden_units: vec![16, 0],
+                ..config(1)
+            },
+            "hidden layer",
+        ),
+    ];
+    for (config, expected) in cases {
+        let events = run_to_end(config);
+        assert_eq!(events.len(), 1);
+        let Some(TrainEvent::Failed { message }) = events.last() else {
+            panic!(
+                "expected a failed run for {expected}, got {:?}",
+                events.last()
+            );
+        };
+        assert!(message.contains(expected), "{message}");
+    }
+}
+
+fn epoch(epoch: usize, val_loss: Option<f64>) -> EpochMetrics {
+    EpochMetrics {
+        epoch,
+        train_loss: 0.5,
+        train_accuracy: 0.5,
+        val_loss,
+        val_accuracy: Some(0.5),
+        seconds: 0.1,
+    }
+}
+
+#[test]
+fn best_epoch_is_lowest_validation_loss() {
+    let history = [
+        epoch(1, Some(0.40)),
+        epoch(2, Some(0.30)),
+        epoch(3, Some(0.28)),
+        epoch(4, Some(0.28)),
+        epoch(5, Some(0.35)),
+    ];
+    assert_eq!(best_epoch(&history), Some(3));
+    assert_eq!(best_epoch(&history[..2]), Some(2));
+    assert_eq!(best_epoch(&[]), None);
+    assert_eq!(best_epoch(&[epoch(1, None)]), None);
+    assert_eq!(
+        best_epoch(&[epoch(1, Some(f64::NAN)), epoch(2, Some(0.9))]),
+        Some(2)
+    );
+}
