@@ -6,6 +6,7 @@
 //! dataset download ([`fetch`]), the message catalog ([`i18n`]) and the
 //! terminal dashboard ([`ui`]).
 
+pub mod atomic;
 pub mod data;
 pub mod fetch;
 pub mod i18n;

@@ -1,6 +1,7 @@
 //! The dense network on sparse multi-hot input, its loss and its optimizer.
 
 mod backprop;
+pub mod io;
 pub mod loss;
 mod network;
 mod rmsprop;
