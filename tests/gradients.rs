@@ -4,7 +4,9 @@
 mod common;
 
 use imdb_tui::data::Split;
-use imdb_tui::model::{Gradients, Network, accumulate_gradients};
+use imdb_tui::model::{
+    Gradients, Network, RmsProp, RmsPropState, accumulate_gradients, train_step,
+};
 use ndarray::{Array1, Array2, Axis};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -182,4 +184,38 @@ fn every_parameter_matches_finite_differences() {
         }
     }
     assert_eq!(checked, 20 * 5 + 5 + 5 * 4 + 4 + 4 + 1);
+}
+
+#[test]
+fn fused_step_equals_gradients_then_update() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let network = Network::new(300, &[16, 8], &mut rng);
+    let split = common::synthetic_split(700, 300, 11);
+    let samples: Vec<usize> = (0..split.len()).rev().collect();
+
+    let mut fused = network.clone();
+    let mut fused_optimizer = RmsPropState::new(RmsProp::default(), &fused);
+    let mut scratch = Gradients::zeros_like(&fused);
+    let mut plain = network;
+    let mut plain_optimizer = RmsPropState::new(RmsProp::default(), &plain);
+
+    for batch in samples.chunks(256).cycle().take(6) {
+        let fused_stats = train_step(
+            &mut fused,
+            &mut fused_optimizer,
+            &split,
+            batch,
+            &mut scratch,
+        );
+        let mut gradients = Gradients::zeros_like(&plain);
+        let plain_stats = accumulate_gradients(&plain, &split, batch, &mut gradients);
+        plain_optimizer.step(&mut plain, &mut gradients);
+        assert_eq!(fused_stats, plain_stats);
+    }
+    assert_eq!(fused, plain);
+    assert_eq!(
+        scratch,
+        Gradients::zeros_like(&fused),
+        "scratch gradients are zero after a step"
+    );
 }

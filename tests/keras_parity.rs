@@ -4,7 +4,7 @@
 
 use imdb_tui::data::Split;
 use imdb_tui::model::{
-    BatchStats, Dense, Gradients, Network, RmsProp, RmsPropState, accumulate_gradients, evaluate,
+    BatchStats, Dense, Gradients, Network, RmsProp, RmsPropState, evaluate, train_step,
 };
 use ndarray::{Array1, Array2};
 use serde::Deserialize;
@@ -152,8 +152,13 @@ fn train_on_batch_matches_keras() {
         let mut gradients = Gradients::zeros_like(&network);
 
         for step in 0..case.step_losses.len() {
-            let stats = accumulate_gradients(&network, &split, &samples, &mut gradients);
-            optimizer.step(&mut network, &mut gradients);
+            let stats = train_step(
+                &mut network,
+                &mut optimizer,
+                &split,
+                &samples,
+                &mut gradients,
+            );
             let after = evaluate(&network, &split, &samples);
 
             let name = &case.name;
@@ -191,13 +196,8 @@ fn fit_epoch_means_match_keras() {
     for epoch in 0..case.epochs {
         let mut epoch_stats = BatchStats::default();
         for batch in samples.chunks(case.batch_size) {
-            epoch_stats.add(accumulate_gradients(
-                &network,
-                &split,
-                batch,
-                &mut gradients,
-            ));
-            optimizer.step(&mut network, &mut gradients);
+            let stats = train_step(&mut network, &mut optimizer, &split, batch, &mut gradients);
+            epoch_stats.add(stats);
         }
         assert_close(
             epoch_stats.mean_loss(),

@@ -19,11 +19,7 @@ use crate::data::Split;
 
 /// Reviews per parallel work item. Fixed, so results are bit-identical on
 /// any number of threads.
-const CHUNK_REVIEWS: usize = 64;
-
-/// First-layer weight rows per block when its gradient is split among
-/// threads.
-const BLOCK_ROWS: usize = 64;
+pub(crate) const CHUNK_REVIEWS: usize = 64;
 
 /// Gradients shaped like the network's layers.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,47 +70,6 @@ impl BatchStats {
     }
 }
 
-/// Adds the gradient of the mean loss over `samples` (review numbers in
-/// `split`) to `gradients`, and returns the batch's loss and accuracy,
-/// measured with the weights before the update as Keras reports them.
-pub fn accumulate_gradients(
-    network: &Network,
-    split: &Split,
-    samples: &[usize],
-    gradients: &mut Gradients,
-) -> BatchStats {
-    let first_units = network.layers.first().map_or(0, Dense::units);
-    let scale = 1.0 / samples.len().max(1) as f32;
-
-    let chunks: Vec<ChunkResult> = samples
-        .par_chunks(CHUNK_REVIEWS)
-        .map(|chunk| backward_chunk(network, split, chunk, scale))
-        .collect();
-
-    let mut stats = BatchStats::default();
-    let mut first_deltas = Vec::with_capacity(samples.len() * first_units);
-    for chunk in chunks {
-        stats.add(chunk.stats);
-        first_deltas.extend_from_slice(&chunk.first_deltas);
-        for (position, (target, partial)) in gradients
-            .layers
-            .iter_mut()
-            .zip(&chunk.gradients.layers)
-            .enumerate()
-        {
-            if position > 0 {
-                target.weights += &partial.weights;
-            }
-            target.bias += &partial.bias;
-        }
-    }
-
-    if let Some(first) = gradients.layers.first_mut() {
-        scatter_rows(&mut first.weights, split, samples, &first_deltas);
-    }
-    stats
-}
-
 /// Returns the loss and accuracy counts of `samples` without computing
 /// gradients.
 pub fn evaluate(network: &Network, split: &Split, samples: &[usize]) -> BatchStats {
@@ -140,37 +95,95 @@ fn evaluate_chunk(network: &Network, split: &Split, chunk: &[usize]) -> BatchSta
     stats
 }
 
-struct ChunkResult {
-    stats: BatchStats,
+/// The backward pass of one chunk of a batch.
+pub(crate) struct ChunkResult {
+    pub(crate) stats: BatchStats,
     /// Gradients of every layer but the first one's weights, which are
     /// scattered later from `first_deltas`.
-    gradients: Gradients,
+    pub(crate) gradients: Gradients,
     /// The first layer's output delta of each review, `(reviews, units)`.
-    first_deltas: Vec<f32>,
+    pub(crate) first_deltas: Vec<f32>,
+    /// For each part of the row partition, the `(word index, review
+    /// position in the chunk)` pairs whose gradient rows that part owns, in
+    /// review order.
+    pub(crate) row_updates: Vec<Vec<(u32, u32)>>,
 }
 
+/// Runs the forward and backward pass of every review in `chunk`, with
+/// `scale` the weight of one review's loss in the batch mean.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
-fn backward_chunk(network: &Network, split: &Split, chunk: &[usize], scale: f32) -> ChunkResult {
+pub(crate) fn backward_chunk(
+    network: &Network,
+    split: &Split,
+    chunk: &[usize],
+    scale: f32,
+    partition: RowPartition,
+) -> ChunkResult {
     let mut workspace = Workspace::new(network);
     let mut gradients = small_gradients(network);
     let first_units = network.layers.first().map_or(0, Dense::units);
     let mut first_deltas = Vec::with_capacity(chunk.len() * first_units);
+    let mut row_updates = vec![Vec::new(); partition.parts];
     let mut stats = BatchStats::default();
 
-    for &sample in chunk {
+    for (position, &sample) in chunk.iter().enumerate() {
         let label = split.labels[sample];
-        let probability = sigmoid(workspace.forward(network, split.review(sample)));
+        let indices = split.review(sample);
+        let probability = sigmoid(workspace.forward(network, indices));
         stats.add(review_stats(probability, label));
 
         let delta = logit_gradient(probability, f32::from(label)) * scale;
         workspace.backward(network, delta, &mut gradients);
         first_deltas.extend_from_slice(&workspace.delta);
+        for &index in indices {
+            row_updates[partition.part_of(index)].push((index, position as u32));
+        }
     }
 
     ChunkResult {
         stats,
         gradients,
         first_deltas,
+        row_updates,
+    }
+}
+
+/// Interleaved blocks of first-layer rows, one share per thread. Each part
+/// owns the blocks `b` with `b % parts == part`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowPartition {
+    /// A power of two, so that finding a row's part is a shift and a mask.
+    pub(crate) parts: usize,
+}
+
+/// First-layer weight rows per block of a [`RowPartition`].
+pub(crate) const BLOCK_ROWS: usize = 64;
+
+impl RowPartition {
+    pub(crate) fn for_current_threads() -> Self {
+        Self {
+            parts: prev_power_of_two(rayon::current_num_threads()),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn part_of(self, index: u32) -> usize {
+        (index as usize / BLOCK_ROWS) & (self.parts - 1)
+    }
+
+    /// Returns the position of `index`'s block among its part's blocks.
+    #[inline(always)]
+    pub(crate) fn block_in_part(self, index: u32) -> usize {
+        (index as usize / BLOCK_ROWS) >> self.parts.trailing_zeros()
+    }
+}
+
+/// Returns the largest power of two that is at most `n`, and 1 for 0.
+fn prev_power_of_two(n: usize) -> usize {
+    if n <= 1 {
+        1
+    } else {
+        1 << (usize::BITS - 1 - n.leading_zeros())
     }
 }
 
@@ -200,85 +213,13 @@ fn review_stats(probability: f32, label: u8) -> BatchStats {
     }
 }
 
-/// Adds each review's first-layer delta to the gradient rows of its words.
-/// Threads own disjoint, interleaved blocks of rows and each walks the
-/// reviews in order, so every row sums in review order.
-fn scatter_rows(weights: &mut Array2<f32>, split: &Split, samples: &[usize], first_deltas: &[f32]) {
-    let units = weights.ncols();
-    let Some(flat) = weights.as_slice_mut() else {
-        return;
-    };
-    if units == 0 {
-        return;
-    }
-    // A power of two, so that finding a row's part is a shift and a mask.
-    let parts = prev_power_of_two(rayon::current_num_threads());
-    let mut owned: Vec<Vec<&mut [f32]>> = (0..parts).map(|_| Vec::new()).collect();
-    for (block, rows) in flat.chunks_mut(BLOCK_ROWS * units).enumerate() {
-        owned[block % parts].push(rows);
-    }
-
-    owned
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(part, mut blocks)| {
-            scatter_part(
-                &mut blocks,
-                part,
-                parts,
-                split,
-                samples,
-                first_deltas,
-                units,
-            );
-        });
-}
-
-/// Adds the deltas of the rows in part `part`'s blocks.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
-fn scatter_part(
-    blocks: &mut [&mut [f32]],
-    part: usize,
-    parts: usize,
-    split: &Split,
-    samples: &[usize],
-    first_deltas: &[f32],
-    units: usize,
-) {
-    let part_mask = parts - 1;
-    let part_shift = parts.trailing_zeros();
-    for (position, &sample) in samples.iter().enumerate() {
-        let delta = &first_deltas[position * units..(position + 1) * units];
-        for &index in split.review(sample) {
-            let index = index as usize;
-            let block = index / BLOCK_ROWS;
-            if block & part_mask != part {
-                continue;
-            }
-            let Some(rows) = blocks.get_mut(block >> part_shift) else {
-                continue;
-            };
-            let start = (index % BLOCK_ROWS) * units;
-            if let Some(row) = rows.get_mut(start..start + units) {
-                add_row(row, delta);
-            }
-        }
-    }
-}
-
-/// Returns the largest power of two that is at most `n`, and 1 for 0.
-fn prev_power_of_two(n: usize) -> usize {
-    if n <= 1 {
-        1
-    } else {
-        1 << (usize::BITS - 1 - n.leading_zeros())
-    }
-}
-
 /// Buffers for one review's forward and backward pass.
 struct Workspace {
     /// Output of each hidden layer after ReLU.
     activations: Vec<Vec<f32>>,
+    /// Transposed weights `(units, inputs)` of every layer but the first,
+    /// so the backward pass multiplies by contiguous rows.
+    transposed: Vec<Vec<f32>>,
     /// Delta at the current layer's output during the backward pass; after
     /// `backward`, the first layer's output delta.
     delta: Vec<f32>,
@@ -292,8 +233,15 @@ impl Workspace {
             .iter()
             .map(|layer| vec![0.0; layer.units()])
             .collect();
+        let transposed = network
+            .layers
+            .iter()
+            .skip(1)
+            .map(|layer| layer.weights.t().iter().copied().collect())
+            .collect();
         Self {
             activations,
+            transposed,
             delta: Vec::new(),
             previous_delta: Vec::new(),
         }
@@ -326,13 +274,11 @@ impl Workspace {
         self.delta.push(delta);
 
         for position in (0..network.layers.len()).rev() {
-            let layer = &network.layers[position];
             let gradient = &mut gradients.layers[position];
-            gradient
-                .bias
-                .iter_mut()
-                .zip(&self.delta)
-                .for_each(|(g, d)| *g += d);
+            add_assign(
+                gradient.bias.as_slice_mut().unwrap_or_default(),
+                &self.delta,
+            );
             if position == 0 {
                 break;
             }
@@ -342,12 +288,25 @@ impl Workspace {
                 outer_add(weights, input, &self.delta);
             }
 
+            // previous_delta = (weights · delta) masked by the ReLU of the
+            // layer below, summed as rows of the transposed weights.
             self.previous_delta.clear();
-            for (row, &activation) in layer.weights.rows().into_iter().zip(input) {
-                let sum: f32 = row.iter().zip(&self.delta).map(|(w, d)| w * d).sum();
+            self.previous_delta.resize(input.len(), 0.0);
+            let rows = self.transposed[position - 1].chunks_exact(input.len().max(1));
+            for (row, &d) in rows.zip(&self.delta) {
                 self.previous_delta
-                    .push(if activation > 0.0 { sum } else { 0.0 });
+                    .iter_mut()
+                    .zip(row)
+                    .for_each(|(p, w)| *p += d * w);
             }
+            self.previous_delta
+                .iter_mut()
+                .zip(input)
+                .for_each(|(p, &a)| {
+                    if a <= 0.0 {
+                        *p = 0.0;
+                    }
+                });
             std::mem::swap(&mut self.delta, &mut self.previous_delta);
         }
     }
@@ -388,10 +347,38 @@ fn gather_rows(output: &mut [f32], first: &Dense, indices: &[u32]) {
     }
 }
 
+/// Sums the rows of `indices` into `output` with four independent
+/// accumulators, so consecutive additions do not wait on each other.
+#[inline(always)]
+fn gather_fixed<const UNITS: usize>(output: &mut [f32; UNITS], weights: &[f32], indices: &[u32]) {
+    let (rows, _) = weights.as_chunks::<UNITS>();
+    let mut sums = [[0.0_f32; UNITS]; 4];
+    let (groups, rest) = indices.as_chunks::<4>();
+    for group in groups {
+        for (sum, &index) in sums.iter_mut().zip(group) {
+            if let Some(row) = rows.get(index as usize) {
+                add_fixed(sum, row);
+            }
+        }
+    }
+    for &index in rest {
+        if let Some(row) = rows.get(index as usize) {
+            add_fixed(&mut sums[0], row);
+        }
+    }
+    let [first, second, third, fourth] = sums;
+    for unit in 0..UNITS {
+        output[unit] += (first[unit] + second[unit]) + (third[unit] + fourth[unit]);
+    }
+}
+
 /// Adds `input · weights` to `output`, where `weights` is `(inputs, units)`.
 #[inline(always)]
 fn dense_forward(output: &mut [f32], layer: &Dense, input: &[f32]) {
-    for (row, &value) in layer.weights.rows().into_iter().zip(input) {
+    let Some(weights) = layer.weights.as_slice() else {
+        return;
+    };
+    for (row, &value) in weights.chunks_exact(output.len().max(1)).zip(input) {
         output
             .iter_mut()
             .zip(row)
@@ -408,33 +395,24 @@ fn outer_add(weights: &mut [f32], input: &[f32], delta: &[f32]) {
     }
 }
 
-#[inline(always)]
-fn gather_fixed<const UNITS: usize>(output: &mut [f32; UNITS], weights: &[f32], indices: &[u32]) {
-    let (rows, _) = weights.as_chunks::<UNITS>();
-    let mut sum = *output;
-    for &index in indices {
-        if let Some(row) = rows.get(index as usize) {
-            for unit in 0..UNITS {
-                sum[unit] += row[unit];
-            }
-        }
-    }
-    *output = sum;
-}
-
 /// Adds `delta` to `row`, with a fixed-size fast path for 16 units.
 #[inline(always)]
-fn add_row(row: &mut [f32], delta: &[f32]) {
+pub(crate) fn add_row(row: &mut [f32], delta: &[f32]) {
     if let (Ok(row), Ok(delta)) = (
         <&mut [f32; 16]>::try_from(&mut *row),
         <&[f32; 16]>::try_from(delta),
     ) {
-        for unit in 0..16 {
-            row[unit] += delta[unit];
-        }
+        add_fixed(row, delta);
         return;
     }
     add_assign(row, delta);
+}
+
+#[inline(always)]
+fn add_fixed<const UNITS: usize>(target: &mut [f32; UNITS], source: &[f32; UNITS]) {
+    for unit in 0..UNITS {
+        target[unit] += source[unit];
+    }
 }
 
 #[inline(always)]

@@ -5,7 +5,9 @@ pub mod io;
 pub mod loss;
 mod network;
 mod rmsprop;
+mod step;
 
-pub use backprop::{BatchStats, Gradients, accumulate_gradients, evaluate};
+pub use backprop::{BatchStats, Gradients, evaluate};
 pub use network::{Dense, Network, sigmoid};
 pub use rmsprop::{RmsProp, RmsPropState};
+pub use step::{accumulate_gradients, train_step};

@@ -46,7 +46,7 @@ impl RmsProp {
 #[derive(Clone, Debug)]
 pub struct RmsPropState {
     pub settings: RmsProp,
-    velocities: Gradients,
+    pub(crate) velocities: Gradients,
 }
 
 impl RmsPropState {
@@ -111,6 +111,18 @@ fn update_parallel<D: ndarray::Dimension>(
 
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
 fn update_slices(
+    optimizer: RmsProp,
+    variables: &mut [f32],
+    velocities: &mut [f32],
+    gradients: &mut [f32],
+) {
+    update_inline(optimizer, variables, velocities, gradients);
+}
+
+/// The body of [`RmsProp::update`], for callers compiled for a wider
+/// instruction set themselves.
+#[inline(always)]
+pub(crate) fn update_inline(
     optimizer: RmsProp,
     variables: &mut [f32],
     velocities: &mut [f32],

@@ -10,9 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::events::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent};
 use crate::data::Dataset;
-use crate::model::{
-    BatchStats, Gradients, Network, RmsProp, RmsPropState, accumulate_gradients, evaluate,
-};
+use crate::model::{BatchStats, Gradients, Network, RmsProp, RmsPropState, evaluate, train_step};
 
 /// Trains one run and sends its events to `emit`; the last event is always
 /// `Finished`, `Cancelled` or `Failed`. `cancel` is checked before every
@@ -62,11 +60,16 @@ fn train_epochs(
                     epochs_done: epoch - 1,
                 });
             }
-            let stats = accumulate_gradients(&network, &dataset.train, samples, &mut gradients);
+            let stats = train_step(
+                &mut network,
+                &mut optimizer,
+                &dataset.train,
+                samples,
+                &mut gradients,
+            );
             if !stats.loss_sum.is_finite() {
                 return Err(diverged(epoch, batch + 1, config));
             }
-            optimizer.step(&mut network, &mut gradients);
             epoch_stats.add(stats);
             emit(TrainEvent::Progress {
                 epoch,
