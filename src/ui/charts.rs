@@ -204,7 +204,10 @@ impl Widget for &ChartView<'_> {
         };
         let block = Block::bordered()
             .border_style(border)
-            .title(Line::styled(format!(" {title} "), theme.title));
+            .title(Line::styled(format!(" {title} "), theme.title))
+            .title_bottom(
+                Line::styled(format!(" {} ", lang.text(&Msg::EpochAxis)), theme.dim).centered(),
+            );
 
         if self.history.is_empty() {
             let inner = block.inner(area);
@@ -237,7 +240,6 @@ impl Widget for &ChartView<'_> {
         ));
 
         let x_axis = Axis::default()
-            .title(Span::styled(lang.text(&Msg::EpochAxis), theme.dim))
             .style(theme.dim)
             .bounds(data.x_bounds)
             .labels(data.x_labels.clone());

@@ -80,7 +80,16 @@ where
                 dirty = false;
             }
         }
-        if app.should_quit() || (!input_open && !events_open) {
+        if app.should_quit() {
+            break;
+        }
+        if !input_open && !events_open {
+            // Nothing can change the screen any more, so the last change is
+            // drawn now instead of after the frame interval.
+            if dirty {
+                terminal.draw(|frame| draw(frame, app))?;
+                report.frames += 1;
+            }
             break;
         }
 

@@ -6,7 +6,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph, Widget};
-use ratatui_textarea::{TextArea, WrapMode};
+use ratatui_textarea::{CursorMove, DataCursor, TextArea, WrapMode};
+use unicode_width::UnicodeWidthChar;
 
 use crate::data::Vocabulary;
 use crate::i18n::{Lang, Msg};
@@ -59,7 +60,36 @@ impl ReviewState {
     pub fn handle_key(&mut self, key: KeyEvent) -> bool {
         let cursor = self.textarea.cursor();
         let modified = self.textarea.input(key);
+        self.snap_cursor_to_character(cursor);
         modified || self.textarea.cursor() != cursor
+    }
+
+    /// Moves the cursor off zero-width characters such as combining marks,
+    /// in the direction it last moved, so that it never sits inside `é`
+    /// written as `e` plus U+0301 and is drawn under the next character.
+    fn snap_cursor_to_character(&mut self, before: DataCursor) {
+        let backwards = self.textarea.cursor() < before;
+        loop {
+            let DataCursor(row, column) = self.textarea.cursor();
+            let Some(line) = self.textarea.lines().get(row) else {
+                return;
+            };
+            let Some(character) = line.chars().nth(column) else {
+                return;
+            };
+            if column == 0 || character.width() != Some(0) {
+                return;
+            }
+            let step = if backwards {
+                CursorMove::Back
+            } else {
+                CursorMove::Forward
+            };
+            self.textarea.move_cursor(step);
+            if self.textarea.cursor() == DataCursor(row, column) {
+                return;
+            }
+        }
     }
 
     /// Inserts pasted text at the cursor, line breaks included. Carriage
@@ -147,30 +177,27 @@ impl ReviewView<'_> {
         } else {
             theme.border
         };
-        let model_line = self
-            .model_line
-            .clone()
-            .unwrap_or_else(|| lang.text(&Msg::NoModel));
-        let block = Block::bordered()
-            .border_style(border)
-            .title(Line::styled(
-                format!(" {} ", lang.text(&Msg::ReviewTitle)),
-                theme.title,
-            ))
-            .title_bottom(Line::styled(format!(" {model_line} "), theme.dim));
+        let mut block = Block::bordered().border_style(border).title(Line::styled(
+            format!(" {} ", lang.text(&Msg::ReviewTitle)),
+            theme.title,
+        ));
+        if let Some(model_line) = &self.model_line {
+            block = block.title_bottom(Line::styled(format!(" {model_line} "), theme.dim));
+        }
         let inner = block.inner(area);
         block.render(area, buf);
 
-        let [text_area, gauge_area, positive_area, negative_area] = Layout::vertical([
-            Constraint::Min(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-            Constraint::Length(1),
-        ])
-        .areas(inner);
+        // The word count gets its own row only when the box is tall enough
+        // to keep at least three rows for the text.
+        let info_rows: u16 = if inner.height >= 8 { 4 } else { 3 };
+        let [text_area, info_area] =
+            Layout::vertical([Constraint::Min(1), Constraint::Length(info_rows)]).areas(inner);
+        let rows: Vec<Rect> = Layout::vertical(vec![Constraint::Length(1); usize::from(info_rows)])
+            .split(info_area)
+            .to_vec();
 
         (&self.state.textarea).render(text_area, buf);
-        self.render_reading(gauge_area, positive_area, negative_area, buf);
+        self.render_reading(&rows, buf);
 
         if !self.focused {
             return None;
@@ -185,15 +212,15 @@ impl ReviewView<'_> {
         Some(Position::new(text_area.x + col, text_area.y + row))
     }
 
-    fn render_reading(
-        &self,
-        gauge_area: Rect,
-        positive_area: Rect,
-        negative_area: Rect,
-        buf: &mut Buffer,
-    ) {
+    /// Renders the probability gauge, the known-word count (when `rows`
+    /// has four rows) and the words pushing towards each side.
+    fn render_reading(&self, rows: &[Rect], buf: &mut Buffer) {
         let lang = self.lang;
         let theme = self.theme;
+        let mut rows = rows.iter().copied();
+        let Some(gauge_area) = rows.next() else {
+            return;
+        };
         let Some(reading) = self.state.reading() else {
             let hint = if self.model_line.is_none() {
                 Msg::NoModel
@@ -215,58 +242,60 @@ impl ReviewView<'_> {
         } else {
             (lang.text(&Msg::Negative), theme.negative)
         };
-        let label = format!("P = {probability:.3}  {verdict}");
-        let [gauge_part, _, known_part] = Layout::horizontal([
-            Constraint::Percentage(45),
-            Constraint::Length(1),
-            Constraint::Fill(1),
-        ])
-        .areas(gauge_area);
         Gauge::default()
             .ratio(probability)
-            .label(Span::styled(label, verdict_style))
+            .label(Span::styled(
+                format!("P = {probability:.3}  {verdict}"),
+                verdict_style,
+            ))
             .gauge_style(theme.gauge)
             .use_unicode(true)
-            .render(gauge_part, buf);
+            .render(gauge_area, buf);
 
         let known = reading.prediction.known_words;
         let detail = if known == 0 {
-            Line::styled(lang.text(&Msg::NoKnownWords), theme.notice)
-        } else {
-            Line::styled(
-                lang.text(&Msg::KnownWords {
-                    known,
-                    distinct: reading.prediction.distinct_words,
+            Some(Line::styled(lang.text(&Msg::NoKnownWords), theme.notice))
+        } else if reading.effects_skipped {
+            Some(Line::styled(
+                lang.text(&Msg::EffectsSkipped {
+                    limit: EFFECT_WORD_LIMIT,
                 }),
                 theme.dim,
-            )
+            ))
+        } else {
+            None
         };
-        Paragraph::new(detail).render(known_part, buf);
-
-        if reading.effects_skipped {
-            let text = lang.text(&Msg::EffectsSkipped {
-                limit: EFFECT_WORD_LIMIT,
-            });
-            Paragraph::new(Line::styled(text, theme.dim)).render(positive_area, buf);
-            return;
+        let count = Line::styled(
+            lang.text(&Msg::KnownWords {
+                known,
+                distinct: reading.prediction.distinct_words,
+            }),
+            theme.dim,
+        );
+        let mut lines = Vec::new();
+        if rows.len() == 3 {
+            lines.push(count);
         }
-        if known == 0 {
-            return;
+        match detail {
+            Some(detail) => lines.push(detail),
+            None => {
+                lines.push(word_line(
+                    lang.text(&Msg::TowardsPositive),
+                    &reading.towards_positive,
+                    theme.positive,
+                    theme,
+                ));
+                lines.push(word_line(
+                    lang.text(&Msg::TowardsNegative),
+                    &reading.towards_negative,
+                    theme.negative,
+                    theme,
+                ));
+            }
         }
-        word_line(
-            lang.text(&Msg::TowardsPositive),
-            &reading.towards_positive,
-            theme.positive,
-            theme,
-        )
-        .render(positive_area, buf);
-        word_line(
-            lang.text(&Msg::TowardsNegative),
-            &reading.towards_negative,
-            theme.negative,
-            theme,
-        )
-        .render(negative_area, buf);
+        for (row, line) in rows.zip(lines) {
+            Paragraph::new(line).render(row, buf);
+        }
     }
 }
 
@@ -277,12 +306,12 @@ fn word_line(
     effects: &[WordEffect],
     style: ratatui::style::Style,
     theme: &Theme,
-) -> Paragraph<'static> {
+) -> Line<'static> {
     let mut spans = vec![Span::styled(label, theme.label)];
     for effect in effects {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(effect.word.clone(), style));
         spans.push(Span::styled(format!(" {:+.2}", effect.effect), theme.dim));
     }
-    Paragraph::new(Line::from(spans))
+    Line::from(spans)
 }

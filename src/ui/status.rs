@@ -6,6 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph, Widget};
+use unicode_width::UnicodeWidthStr;
 
 use crate::i18n::{Lang, Msg, format_duration};
 use crate::train::{RunConfig, RunKind};
@@ -131,22 +132,30 @@ impl Widget for &StatusView<'_> {
             Layout::vertical(vec![Constraint::Length(1); inner.height as usize]).split(inner);
         let mut next_row = rows.iter().copied();
 
+        // The vocabulary goes beside the data when both fit on one row, and
+        // to the end of the time row otherwise.
+        let mut vocabulary_on_time_row = None;
         if let Some(row) = next_row.next() {
-            let text = match self.data {
-                Some(data) => format!(
-                    "{}   {}",
-                    lang.text(&Msg::DataLine {
+            let line = match self.data {
+                Some(data) => {
+                    let source = lang.text(&Msg::DataLine {
                         source: &data.source,
                         train: data.train_reviews,
                         test: data.test_reviews,
-                    }),
-                    lang.text(&Msg::VocabularyLine {
-                        words: data.vocabulary
-                    })
-                ),
+                    });
+                    let vocabulary = lang.text(&Msg::VocabularyLine {
+                        words: data.vocabulary,
+                    });
+                    if source.width() + 3 + vocabulary.width() <= usize::from(row.width) {
+                        format!("{source}   {vocabulary}")
+                    } else {
+                        vocabulary_on_time_row = Some(vocabulary);
+                        source
+                    }
+                }
                 None => lang.text(&Msg::DataPending),
             };
-            Paragraph::new(text).render(row, buf);
+            Paragraph::new(line).render(row, buf);
         }
         if show_config && let Some(row) = next_row.next() {
             let config = self.exploration;
@@ -161,7 +170,7 @@ impl Widget for &StatusView<'_> {
             self.render_phase_row(row, buf);
         }
         if let Some(row) = next_row.next() {
-            self.render_time_row(row, buf);
+            self.render_time_row(row, buf, vocabulary_on_time_row);
         }
     }
 }
@@ -176,7 +185,7 @@ impl StatusView<'_> {
             _ => theme.title,
         };
         let mut spans = vec![
-            Span::styled(format!("{}: ", lang.text(&Msg::PhaseLabel)), theme.label),
+            Span::styled(lang.text(&Msg::PhaseLabel), theme.label),
             Span::styled(lang.text(&self.phase.message()), phase_style),
         ];
         let mut ratio = None;
@@ -186,12 +195,9 @@ impl StatusView<'_> {
             if let Some(progress) = self.prepare {
                 match progress.total_bytes {
                     Some(total) if total > 0 => {
-                        ratio = Some(progress.bytes_read as f64 / total as f64);
-                        gauge_label = lang.text(&Msg::PrepareBytes {
-                            read: progress.bytes_read,
-                            total,
-                            reviews: progress.reviews_read,
-                        });
+                        let fraction = (progress.bytes_read as f64 / total as f64).clamp(0.0, 1.0);
+                        ratio = Some(fraction);
+                        gauge_label = format!("{:.0}%", fraction * 100.0);
                     }
                     _ => spans.push(Span::raw(format!(
                         "   {}",
@@ -229,7 +235,7 @@ impl StatusView<'_> {
             Paragraph::new(line).render(row, buf);
             return;
         };
-        let text_width = (line.width() as u16 + 2).min(row.width / 2);
+        let text_width = (line.width() as u16 + 2).min(row.width * 2 / 3);
         let [text_area, gauge_area] =
             Layout::horizontal([Constraint::Length(text_width), Constraint::Fill(1)]).areas(row);
         Paragraph::new(line).render(text_area, buf);
@@ -241,10 +247,19 @@ impl StatusView<'_> {
             .render(gauge_area, buf);
     }
 
-    fn render_time_row(&self, row: Rect, buf: &mut Buffer) {
+    fn render_time_row(&self, row: Rect, buf: &mut Buffer, vocabulary: Option<String>) {
         let lang = self.lang;
         let theme = self.theme;
         let mut spans = Vec::new();
+        if let (Phase::Preparing, Some(progress)) = (self.phase, self.prepare)
+            && let Some(total) = progress.total_bytes.filter(|&total| total > 0)
+        {
+            spans.push(Span::raw(lang.text(&Msg::PrepareBytes {
+                read: progress.bytes_read,
+                total,
+                reviews: progress.reviews_read,
+            })));
+        }
         if let Some(clock) = self.clock {
             let elapsed = format_duration(clock.elapsed(self.now).as_secs_f64());
             spans.push(Span::raw(lang.text(&Msg::Elapsed { time: &elapsed })));
@@ -268,5 +283,8 @@ impl StatusView<'_> {
             ));
         }
         Paragraph::new(Line::from(spans)).render(row, buf);
+        if let Some(vocabulary) = vocabulary {
+            Paragraph::new(Line::styled(vocabulary, theme.label).right_aligned()).render(row, buf);
+        }
     }
 }

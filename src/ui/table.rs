@@ -5,7 +5,7 @@ use std::cell::Cell;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Line;
+use ratatui::text::{Line, Text};
 use ratatui::widgets::{
     Block, Row, Scrollbar, ScrollbarOrientation, ScrollbarState, StatefulWidget, Table, Widget,
 };
@@ -112,9 +112,59 @@ pub struct TableView<'a> {
     pub focused: bool,
 }
 
+/// Rows of the table header.
+const HEADER_HEIGHT: u16 = 2;
+
+/// Widest value of each column in cells: epoch `100`, loss `0.693`,
+/// accuracy `100.0%`, seconds `999.9`.
+const VALUE_WIDTHS: [usize; 6] = [3, 5, 6, 5, 6, 5];
+
+fn column_headers(lang: Lang) -> [String; 6] {
+    [
+        lang.text(&Msg::ColumnEpoch),
+        lang.text(&Msg::ColumnTrainLoss),
+        lang.text(&Msg::ColumnTrainAccuracy),
+        lang.text(&Msg::ColumnValLoss),
+        lang.text(&Msg::ColumnValAccuracy),
+        lang.text(&Msg::ColumnSeconds),
+    ]
+}
+
+/// Returns the width of each column in terminal cells: the widest of its
+/// header lines and its values, so that double-width headers keep the
+/// columns aligned. The last column holds the best and final marks.
+fn column_widths(lang: Lang) -> Vec<u16> {
+    let mut widths: Vec<u16> = column_headers(lang)
+        .iter()
+        .zip(VALUE_WIDTHS)
+        .map(|(header, value)| {
+            let header = header
+                .split('\n')
+                .map(UnicodeWidthStr::width)
+                .max()
+                .unwrap_or(0);
+            header.max(value) as u16
+        })
+        .collect();
+    let mark = lang
+        .text(&Msg::BestMark)
+        .width()
+        .max(lang.text(&Msg::RetrainMark).width());
+    widths.push(mark as u16);
+    widths
+}
+
+/// Width of the whole table panel: columns, one space between columns and
+/// the two borders. The scrollbar is drawn on the right border.
+pub fn table_width(lang: Lang) -> u16 {
+    let widths = column_widths(lang);
+    let gaps = widths.len().saturating_sub(1) as u16;
+    widths.iter().sum::<u16>() + gaps + 2
+}
+
 fn loss_cell(value: Option<f64>) -> String {
     match value {
-        Some(value) if value.is_finite() => format!("{value:.4}"),
+        Some(value) if value.is_finite() => format!("{value:.3}"),
         Some(_) => "NaN".into(),
         None => "-".into(),
     }
@@ -122,7 +172,7 @@ fn loss_cell(value: Option<f64>) -> String {
 
 fn accuracy_cell(value: Option<f64>) -> String {
     match value {
-        Some(value) if value.is_finite() => format!("{:.2}%", value * 100.0),
+        Some(value) if value.is_finite() => format!("{:.1}%", value * 100.0),
         Some(_) => "NaN".into(),
         None => "-".into(),
     }
@@ -144,31 +194,16 @@ impl Widget for &TableView<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
 
+        let headers = column_headers(lang);
+        let widths: Vec<Constraint> = column_widths(lang)
+            .into_iter()
+            .map(Constraint::Length)
+            .collect();
         let best_mark = lang.text(&Msg::BestMark);
         let retrain_mark = lang.text(&Msg::RetrainMark);
-        let headers = [
-            lang.text(&Msg::ColumnEpoch),
-            lang.text(&Msg::ColumnTrainLoss),
-            lang.text(&Msg::ColumnTrainAccuracy),
-            lang.text(&Msg::ColumnValLoss),
-            lang.text(&Msg::ColumnValAccuracy),
-            lang.text(&Msg::ColumnSeconds),
-        ];
-        // Each column is as wide as its header or its widest value
-        // ("0.6931", "100.00%", "9999.9"), measured in terminal cells so
-        // that double-width headers keep the columns aligned.
-        let value_widths = [3, 6, 7, 6, 7, 6];
-        let mut widths: Vec<Constraint> = headers
-            .iter()
-            .zip(value_widths)
-            .map(|(header, value)| Constraint::Length(header.width().max(value) as u16))
-            .collect();
-        widths.push(Constraint::Length(
-            best_mark.width().max(retrain_mark.width()) as u16,
-        ));
 
         let lines = table_lines(self.history);
-        let visible = usize::from(inner.height.saturating_sub(1));
+        let visible = usize::from(inner.height.saturating_sub(HEADER_HEIGHT));
         self.scroll.visible_rows.set(visible.max(1));
         let offset = self.scroll.offset(lines.len());
 
@@ -196,11 +231,14 @@ impl Widget for &TableView<'_> {
             .style(style)
         });
 
-        let header = Row::new(
-            headers
-                .iter()
-                .map(|text| Line::from(text.clone()).right_aligned()),
-        )
+        let header = Row::new(headers.iter().map(|text| {
+            let lines: Vec<Line<'static>> = text
+                .split('\n')
+                .map(|line| Line::from(line.to_owned()).right_aligned())
+                .collect();
+            Text::from(lines)
+        }))
+        .height(HEADER_HEIGHT)
         .style(theme.header);
         let table = Table::new(rows, widths).header(header).column_spacing(1);
         Widget::render(table, inner, buf);

@@ -13,7 +13,7 @@ use super::app::{App, Focus, MAX_RETRAIN_EPOCHS, Overlay};
 use super::charts::{ChartView, LegendView, Metric};
 use super::review::ReviewView;
 use super::status::StatusView;
-use super::table::TableView;
+use super::table::{TableView, table_width};
 use super::theme::Theme;
 
 /// Smallest terminal the dashboard draws in, in cells: the classic 80x24.
@@ -132,21 +132,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
-/// Width of the epoch table: its seven columns, the spaces between them and
-/// the borders. Chinese headers are wider than the values below them.
-fn table_width(lang: Lang) -> u16 {
-    let header =
-        |message: Msg<'static>, value: usize| lang.text(&message).width().max(value) as u16;
-    let columns = header(Msg::ColumnEpoch, 3)
-        + header(Msg::ColumnTrainLoss, 6)
-        + header(Msg::ColumnTrainAccuracy, 7)
-        + header(Msg::ColumnValLoss, 6)
-        + header(Msg::ColumnValAccuracy, 7)
-        + header(Msg::ColumnSeconds, 6)
-        + header(Msg::BestMark, 0).max(header(Msg::RetrainMark, 0));
-    columns + 6 + 2 + 1
-}
-
 fn render_overfitting_sentence(app: &App, area: Rect, buf: &mut Buffer) {
     let lang = app.lang;
     let Some(overfitting) = app.history.overfitting() else {
@@ -226,6 +211,7 @@ fn dialog(
     let paragraph = Paragraph::new(lines.clone()).wrap(Wrap { trim: false });
     let height = wrapped_height(&lines, inner_width).saturating_add(2);
     let popup = centered(area, width, height);
+    clear_wide_neighbours(popup, buf);
     Clear.render(popup, buf);
     let block = Block::bordered()
         .border_style(theme.focused_border)
@@ -309,6 +295,21 @@ fn render_too_small(area: Rect, buf: &mut Buffer, lang: Lang, theme: &Theme) {
         .flex(Flex::Center)
         .areas(area);
     paragraph.render(middle, buf);
+}
+
+/// Blanks a double-width character just left of `popup` whose right half
+/// lies under the popup's left border: left alone, the terminal would draw
+/// half a character and shift the border.
+fn clear_wide_neighbours(popup: Rect, buf: &mut Buffer) {
+    if popup.x == 0 {
+        return;
+    }
+    for y in popup.top()..popup.bottom() {
+        let cell = &mut buf[(popup.x - 1, y)];
+        if cell.symbol().width() > 1 {
+            cell.set_symbol(" ");
+        }
+    }
 }
 
 /// Counts the rows `lines` take when wrapped at `width` cells: words move
