@@ -21,7 +21,7 @@ const POSITIVE: [&str; 6] = ["great", "excellent", "love", "wonderful", "best", 
 const NEGATIVE: [&str; 6] = ["bad", "awful", "boring", "worst", "waste", "hate"];
 const NEUTRAL: [&str; 6] = ["the", "movie", "film", "a", "and", "plot"];
 
-/// A network that reads the demo words the way a trained one would.
+/// Builds a network that reads the demo words the way a trained one would.
 fn demo_network(vocabulary: &Vocabulary) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut network = Network::new(vocabulary.len(), &[16, 16], &mut rng);

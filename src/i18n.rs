@@ -83,7 +83,6 @@ impl Lang {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg<'a> {
     AppTitle,
-    StatusTitle,
     DataLine {
         source: &'a str,
         train: usize,
@@ -288,7 +287,6 @@ fn english(message: &Msg<'_>) -> String {
     use Msg::*;
     match *message {
         AppTitle => "IMDB reviews: dense network, live".into(),
-        StatusTitle => "Status".into(),
         DataLine {
             source,
             train,
@@ -457,7 +455,6 @@ fn chinese(message: &Msg<'_>) -> String {
     use Msg::*;
     match *message {
         AppTitle => "IMDB 影评：全连接网络，实时训练".into(),
-        StatusTitle => "状态".into(),
         DataLine { source, train, test } => format!(
             "数据：{source}，训练集 {} 条、测试集 {} 条影评",
             count(train),
@@ -653,5 +650,403 @@ mod tests {
         assert_eq!(format_duration(3723.0), "1:02:03");
         assert_eq!(format_duration(f64::NAN), "0:00");
         assert_eq!(format_duration(-5.0), "0:00");
+    }
+
+    /// Returns one value of every message. `position` below matches
+    /// exhaustively, so a new message fails to compile until it is added
+    /// here too.
+    fn every_message() -> Vec<Msg<'static>> {
+        vec![
+            Msg::AppTitle,
+            Msg::DataLine {
+                source: "aclImdb_v1.tar.gz",
+                train: 4,
+                test: 4,
+            },
+            Msg::DataPending,
+            Msg::VocabularyLine { words: 4 },
+            Msg::ConfigLine {
+                batch_size: 4,
+                learning_rate: 0.001,
+                validation: 4,
+            },
+            Msg::PhasePreparing,
+            Msg::PhaseReady,
+            Msg::PhaseExploring,
+            Msg::PhaseRetraining,
+            Msg::PhaseDone,
+            Msg::PhaseCancelled,
+            Msg::PhaseFailed,
+            Msg::PhaseLabel,
+            Msg::EpochOf {
+                epoch: 4,
+                epochs: 4,
+            },
+            Msg::Elapsed { time: "1:05" },
+            Msg::Remaining { time: "1:05" },
+            Msg::PrepareBytes {
+                read: 1_000_000,
+                total: 28_630_985,
+                reviews: 4,
+            },
+            Msg::PrepareReviews { reviews: 4 },
+            Msg::TestResult {
+                loss: 0.2771,
+                accuracy: 0.8826,
+            },
+            Msg::LossTitle,
+            Msg::AccuracyTitle,
+            Msg::EpochAxis,
+            Msg::SeriesTraining,
+            Msg::SeriesValidation,
+            Msg::SeriesAfterBest,
+            Msg::SeriesRetrain,
+            Msg::SeriesBest,
+            Msg::NoEpochsYet,
+            Msg::Overfitting {
+                epoch: 4,
+                loss: 0.2771,
+            },
+            Msg::LowestSoFar {
+                epoch: 4,
+                loss: 0.2771,
+            },
+            Msg::AccuracyPeak {
+                epoch: 4,
+                accuracy: 0.8826,
+            },
+            Msg::TableTitle,
+            Msg::ColumnEpoch,
+            Msg::ColumnTrainLoss,
+            Msg::ColumnTrainAccuracy,
+            Msg::ColumnValLoss,
+            Msg::ColumnValAccuracy,
+            Msg::ColumnSeconds,
+            Msg::BestMark,
+            Msg::RetrainMark,
+            Msg::ReviewTitle,
+            Msg::ReviewPlaceholder,
+            Msg::Positive,
+            Msg::Negative,
+            Msg::EmptyReview,
+            Msg::NoKnownWords,
+            Msg::KnownWords {
+                known: 4,
+                distinct: 4,
+            },
+            Msg::TowardsPositive,
+            Msg::TowardsNegative,
+            Msg::EffectsSkipped { limit: 4 },
+            Msg::ModelExploration { epoch: 4 },
+            Msg::ModelRetrained { epochs: 4 },
+            Msg::NoModel,
+            Msg::RetrainTitle,
+            Msg::RetrainQuestion { reviews: 4 },
+            Msg::RetrainKeys,
+            Msg::InvalidEpochs {
+                input: "abc",
+                max: 4,
+            },
+            Msg::QuitTitle,
+            Msg::QuitQuestion,
+            Msg::RunInProgress,
+            Msg::NoRunToCancel,
+            Msg::CancelRequested,
+            Msg::DataNotReady,
+            Msg::NoModelToSave,
+            Msg::SaveRequested,
+            Msg::Saved {
+                path: "data/model.bin",
+            },
+            Msg::SaveFailed {
+                message: "disk full",
+            },
+            Msg::Exported {
+                csv: "data/imdb-history.csv",
+                json: "data/imdb-history.json",
+            },
+            Msg::ExportFailed {
+                message: "disk full",
+            },
+            Msg::NothingToExport,
+            Msg::RunFailed {
+                message: "disk full",
+            },
+            Msg::DataFailed {
+                message: "disk full",
+            },
+            Msg::RunCancelled { epochs: 4 },
+            Msg::FooterKeys,
+            Msg::FooterReviewKeys,
+            Msg::FooterTableKeys,
+            Msg::HelpTitle,
+            Msg::HelpFocus,
+            Msg::HelpReview,
+            Msg::HelpTable,
+            Msg::HelpRetrain,
+            Msg::HelpNewRun,
+            Msg::HelpCancel,
+            Msg::HelpSave,
+            Msg::HelpExport,
+            Msg::HelpQuit,
+            Msg::HelpOverfitting,
+            Msg::HelpLanguage,
+            Msg::HelpClose,
+            Msg::TooSmall {
+                width: 60,
+                height: 20,
+                min_width: 60,
+                min_height: 20,
+            },
+            Msg::DumbTerminal,
+        ]
+    }
+
+    fn position(message: &Msg<'_>) -> usize {
+        match message {
+            Msg::AppTitle => 0,
+            Msg::DataLine { .. } => 1,
+            Msg::DataPending => 2,
+            Msg::VocabularyLine { .. } => 3,
+            Msg::ConfigLine { .. } => 4,
+            Msg::PhasePreparing => 5,
+            Msg::PhaseReady => 6,
+            Msg::PhaseExploring => 7,
+            Msg::PhaseRetraining => 8,
+            Msg::PhaseDone => 9,
+            Msg::PhaseCancelled => 10,
+            Msg::PhaseFailed => 11,
+            Msg::PhaseLabel => 12,
+            Msg::EpochOf { .. } => 13,
+            Msg::Elapsed { .. } => 14,
+            Msg::Remaining { .. } => 15,
+            Msg::PrepareBytes { .. } => 16,
+            Msg::PrepareReviews { .. } => 17,
+            Msg::TestResult { .. } => 18,
+            Msg::LossTitle => 19,
+            Msg::AccuracyTitle => 20,
+            Msg::EpochAxis => 21,
+            Msg::SeriesTraining => 22,
+            Msg::SeriesValidation => 23,
+            Msg::SeriesAfterBest => 24,
+            Msg::SeriesRetrain => 25,
+            Msg::SeriesBest => 26,
+            Msg::NoEpochsYet => 27,
+            Msg::Overfitting { .. } => 28,
+            Msg::LowestSoFar { .. } => 29,
+            Msg::AccuracyPeak { .. } => 30,
+            Msg::TableTitle => 31,
+            Msg::ColumnEpoch => 32,
+            Msg::ColumnTrainLoss => 33,
+            Msg::ColumnTrainAccuracy => 34,
+            Msg::ColumnValLoss => 35,
+            Msg::ColumnValAccuracy => 36,
+            Msg::ColumnSeconds => 37,
+            Msg::BestMark => 38,
+            Msg::RetrainMark => 39,
+            Msg::ReviewTitle => 40,
+            Msg::ReviewPlaceholder => 41,
+            Msg::Positive => 42,
+            Msg::Negative => 43,
+            Msg::EmptyReview => 44,
+            Msg::NoKnownWords => 45,
+            Msg::KnownWords { .. } => 46,
+            Msg::TowardsPositive => 47,
+            Msg::TowardsNegative => 48,
+            Msg::EffectsSkipped { .. } => 49,
+            Msg::ModelExploration { .. } => 50,
+            Msg::ModelRetrained { .. } => 51,
+            Msg::NoModel => 52,
+            Msg::RetrainTitle => 53,
+            Msg::RetrainQuestion { .. } => 54,
+            Msg::RetrainKeys => 55,
+            Msg::InvalidEpochs { .. } => 56,
+            Msg::QuitTitle => 57,
+            Msg::QuitQuestion => 58,
+            Msg::RunInProgress => 59,
+            Msg::NoRunToCancel => 60,
+            Msg::CancelRequested => 61,
+            Msg::DataNotReady => 62,
+            Msg::NoModelToSave => 63,
+            Msg::SaveRequested => 64,
+            Msg::Saved { .. } => 65,
+            Msg::SaveFailed { .. } => 66,
+            Msg::Exported { .. } => 67,
+            Msg::ExportFailed { .. } => 68,
+            Msg::NothingToExport => 69,
+            Msg::RunFailed { .. } => 70,
+            Msg::DataFailed { .. } => 71,
+            Msg::RunCancelled { .. } => 72,
+            Msg::FooterKeys => 73,
+            Msg::FooterReviewKeys => 74,
+            Msg::FooterTableKeys => 75,
+            Msg::HelpTitle => 76,
+            Msg::HelpFocus => 77,
+            Msg::HelpReview => 78,
+            Msg::HelpTable => 79,
+            Msg::HelpRetrain => 80,
+            Msg::HelpNewRun => 81,
+            Msg::HelpCancel => 82,
+            Msg::HelpSave => 83,
+            Msg::HelpExport => 84,
+            Msg::HelpQuit => 85,
+            Msg::HelpOverfitting => 86,
+            Msg::HelpLanguage => 87,
+            Msg::HelpClose => 88,
+            Msg::TooSmall { .. } => 89,
+            Msg::DumbTerminal => 90,
+        }
+    }
+
+    #[test]
+    fn sample_list_covers_every_message() {
+        let positions: Vec<usize> = every_message().iter().map(position).collect();
+        let expected: Vec<usize> = (0..91).collect();
+        assert_eq!(positions, expected);
+    }
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for message in every_message() {
+            let english = Lang::En.text(&message);
+            let chinese = Lang::Zh.text(&message);
+            assert!(
+                !english.trim().is_empty(),
+                "{message:?} has no English text"
+            );
+            assert!(
+                !chinese.trim().is_empty(),
+                "{message:?} has no Chinese text"
+            );
+            assert!(
+                english.is_ascii(),
+                "{message:?} English text is not ASCII: {english}"
+            );
+        }
+    }
+
+    #[test]
+    fn chinese_differs_from_english_in_prose() {
+        for message in every_message() {
+            let english = Lang::En.text(&message);
+            let chinese = Lang::Zh.text(&message);
+            // Messages of a few words must be translated; a short label
+            // such as "Enter" could legitimately stay the same.
+            if english.split_whitespace().count() >= 2 {
+                assert_ne!(english, chinese, "{message:?} is not translated");
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_uses_course_terms() {
+        let text = |message: Msg<'static>| Lang::Zh.text(&message);
+        assert!(text(Msg::LossTitle).contains("损失"));
+        assert!(text(Msg::AccuracyTitle).contains("准确率"));
+        assert!(text(Msg::SeriesTraining).contains("训练集"));
+        assert!(text(Msg::SeriesValidation).contains("验证集"));
+        assert!(
+            text(Msg::TestResult {
+                loss: 0.3,
+                accuracy: 0.88
+            })
+            .contains("测试集")
+        );
+        assert!(
+            text(Msg::Overfitting {
+                epoch: 4,
+                loss: 0.277
+            })
+            .contains("过拟合 (overfitting)")
+        );
+        assert!(text(Msg::EpochAxis).contains("轮次"));
+        let config = text(Msg::ConfigLine {
+            batch_size: 512,
+            learning_rate: 0.001,
+            validation: 10_000,
+        });
+        assert!(config.contains("批大小 (batch size)"));
+        assert!(config.contains("学习率 (learning rate)"));
+    }
+
+    #[test]
+    fn overfitting_sentence_reads_as_specified() {
+        let english = Lang::En.text(&Msg::Overfitting {
+            epoch: 4,
+            loss: 0.2771,
+        });
+        assert_eq!(
+            english,
+            "Validation loss is lowest at epoch 4 (0.277) and rises after it: overfitting. \
+             Press r to retrain with 4 epochs."
+        );
+    }
+
+    #[test]
+    fn flag_wins_over_environment() {
+        assert_eq!(
+            Lang::from_sources(Some("en"), Some("zh_CN.UTF-8"), None, None),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(Some("zh"), None, None, Some("en_US.UTF-8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_sources(Some("ZH"), None, None, None), Lang::Zh);
+    }
+
+    #[test]
+    fn unknown_flag_falls_back_to_environment() {
+        assert_eq!(
+            Lang::from_sources(Some("fr"), None, None, Some("zh_TW.UTF-8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_sources(Some(""), None, None, None), Lang::En);
+    }
+
+    #[test]
+    fn each_variable_selects_chinese() {
+        assert_eq!(
+            Lang::from_sources(None, Some("zh_CN.UTF-8"), None, None),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, Some("zh_CN.UTF-8"), None),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, None, Some("zh_CN.UTF-8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_sources(None, None, None, Some("zh")), Lang::Zh);
+    }
+
+    #[test]
+    fn variables_are_read_in_posix_order() {
+        assert_eq!(
+            Lang::from_sources(None, Some("C"), Some("zh_CN.UTF-8"), Some("zh_CN.UTF-8")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, Some("en_GB.UTF-8"), Some("zh_CN.UTF-8")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(None, Some(""), Some(""), Some("zh_CN.UTF-8")),
+            Lang::Zh
+        );
+    }
+
+    #[test]
+    fn no_locale_means_english() {
+        assert_eq!(Lang::from_sources(None, None, None, None), Lang::En);
+        assert_eq!(
+            Lang::from_sources(None, None, None, Some("POSIX")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, None, Some("fr_FR.UTF-8")),
+            Lang::En
+        );
     }
 }

@@ -34,8 +34,8 @@ fn vocabulary() -> Vocabulary {
     Vocabulary::new(words)
 }
 
-/// A seeded network whose first layer is set so that the positive words
-/// raise the output and the negative words lower it.
+/// Builds a seeded network whose first layer is set so that the positive
+/// words raise the output and the negative words lower it.
 fn network() -> Network {
     let vocabulary = vocabulary();
     let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -129,8 +129,8 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
-/// An app whose data is ready and whose exploration run has started at
-/// `start`.
+/// Builds an app whose data is ready and whose exploration run has
+/// started at `start`.
 fn running_app(lang: Lang, start: Instant) -> App {
     let mut app = App::new(lang, Theme::colored(), RunConfig::default(), start);
     let update = app.handle_event(AppEvent::DataReady(dataset()));
@@ -138,7 +138,7 @@ fn running_app(lang: Lang, start: Instant) -> App {
     app
 }
 
-/// An app after the whole 20-epoch exploration run.
+/// Builds an app after the whole 20-epoch exploration run.
 fn explored_app(lang: Lang) -> App {
     let start = Instant::now();
     let mut app = running_app(lang, start);
@@ -659,22 +659,23 @@ mod charts {
             .chain(&data.after_best)
             .chain(&data.retrain);
         for (x, y) in all {
-            assert!(
-                x.is_finite() && y.is_finite(),
-                "({x}, {y}) reached the chart"
-            );
+            assert!(x.is_finite(), "epoch {x} reached the chart");
+            assert!(y.is_finite(), "value {y} at epoch {x} reached the chart");
         }
         assert_eq!(data.training.len(), 2);
-        assert!(data.y_bounds[0].is_finite() && data.y_bounds[1].is_finite());
+        assert!(data.y_bounds[0].is_finite());
+        assert!(data.y_bounds[1].is_finite());
     }
 
     #[test]
     fn single_point_has_padded_bounds() {
         let history = history_with(vec![exploration_epoch(1)]);
         let data = chart_data(&history, Metric::Loss, 1, 5);
-        assert!(data.x_bounds[0] < 1.0 && data.x_bounds[1] > 1.0);
+        assert!(data.x_bounds[0] < 1.0);
+        assert!(data.x_bounds[1] > 1.0);
         let (_, y) = data.training[0];
-        assert!(data.y_bounds[0] < y && y < data.y_bounds[1]);
+        assert!(data.y_bounds[0] < y);
+        assert!(y < data.y_bounds[1]);
     }
 
     #[test]
@@ -941,5 +942,108 @@ mod event_loop {
             .collect();
         assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
         assert!(screen(&terminal).contains("History exported to"));
+    }
+}
+
+mod parts {
+    use super::*;
+    use imdb_tui::ui::RunClock;
+    use imdb_tui::ui::export::{history_csv, write_atomically};
+
+    #[test]
+    fn no_color_selects_plain_theme() {
+        assert_eq!(Theme::from_no_color(Some("1")), Theme::plain());
+        assert_eq!(Theme::from_no_color(Some("")), Theme::colored());
+        assert_eq!(Theme::from_no_color(None), Theme::colored());
+    }
+
+    #[test]
+    fn remaining_time_follows_pace() {
+        let start = Instant::now();
+        let clock = RunClock {
+            kind: RunKind::Exploration,
+            config: RunConfig::default(),
+            started: start,
+            ended: None,
+            epochs_done: 4,
+            batch: Some((15, 30)),
+        };
+        // 4.5 of 20 epochs in 45 s leaves 15.5 epochs at 10 s each.
+        let remaining = clock.remaining(start + Duration::from_secs(45)).unwrap();
+        assert_eq!(remaining.as_secs_f64().round(), 155.0);
+        assert_eq!(
+            clock.remaining(start),
+            None,
+            "no estimate without elapsed time"
+        );
+    }
+
+    #[test]
+    fn csv_leaves_missing_values_empty() {
+        let app = retrained_app(Lang::En);
+        let csv = history_csv(&app.history);
+        let final_row = csv.lines().last().unwrap();
+        let fields: Vec<&str> = final_row.split(',').collect();
+        assert_eq!(fields.len(), 9);
+        assert_eq!(fields[0], "final");
+        assert_eq!(fields[4], "", "a final run has no validation loss");
+        assert_eq!(fields[7], "0.2931");
+    }
+
+    #[test]
+    fn atomic_write_names_missing_directory() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("missing").join("history.csv");
+        let error = write_atomically(&path, b"x").unwrap_err();
+        assert!(error.to_string().contains("history.csv"), "{error}");
+    }
+
+    #[test]
+    fn atomic_write_replaces_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("history.csv");
+        write_atomically(&path, b"old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(directory.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn late_events_after_run_end_are_ignored() {
+        let mut app = explored_app(Lang::En);
+        let update = app.handle_event(epoch_finished(exploration_epoch(21)));
+        assert!(!update.redraw);
+        assert_eq!(app.history.exploration_epochs().len(), 20);
+    }
+
+    #[test]
+    fn cancelled_run_keeps_its_epochs() {
+        let mut app = running_app(Lang::En, Instant::now());
+        for epoch in 1..=3 {
+            let _ = app.handle_event(epoch_finished(exploration_epoch(epoch)));
+        }
+        let _ = app.handle_event(AppEvent::Train(TrainEvent::Cancelled { epochs_done: 3 }));
+        assert_eq!(app.phase, Phase::Cancelled);
+        assert!(!app.is_running());
+        assert_eq!(app.history.exploration_epochs().len(), 3);
+        assert_eq!(app.notice, Some(Notice::RunCancelled(3)));
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("Run cancelled after 3 epochs."), "{screen}");
+    }
+
+    #[test]
+    fn data_failure_is_shown() {
+        let mut app = App::new(
+            Lang::Zh,
+            Theme::colored(),
+            RunConfig::default(),
+            Instant::now(),
+        );
+        let _ = app.handle_event(AppEvent::DataFailed {
+            message: "aclImdb_v1.tar.gz: unexpected end of archive".into(),
+        });
+        assert_eq!(app.phase, Phase::Failed);
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("准备数据失败"), "{screen}");
     }
 }

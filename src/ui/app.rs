@@ -21,7 +21,8 @@ use super::theme::Theme;
 /// Largest epoch count the retrain prompt accepts.
 pub const MAX_RETRAIN_EPOCHS: usize = 100;
 
-/// What the rest of the program tells the dashboard.
+/// Input events from the rest of the program: data progress, trainer
+/// events and save results.
 #[derive(Clone, Debug)]
 pub enum AppEvent {
     /// Progress of reading the dataset.
@@ -33,13 +34,13 @@ pub enum AppEvent {
     DataFailed { message: String },
     /// An event of the run in progress.
     Train(TrainEvent),
-    /// Answer to [`Command::SaveModel`].
+    /// Result of [`Command::SaveModel`]: the model was written to `path`.
     ModelSaved { path: PathBuf },
-    /// Answer to [`Command::SaveModel`].
+    /// Result of [`Command::SaveModel`]: saving failed with `message`.
     SaveFailed { message: String },
 }
 
-/// Which model serves predictions.
+/// Origin of the model that serves predictions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelSource {
     /// The exploration run's weights after `epoch`.
@@ -48,7 +49,7 @@ pub enum ModelSource {
     Retrained { epochs: usize },
 }
 
-/// What the dashboard asks the rest of the program to do.
+/// Requests from the dashboard to the rest of the program.
 #[derive(Clone, Debug)]
 pub enum Command {
     /// Start a training run; its events come back as [`AppEvent::Train`].
@@ -56,7 +57,7 @@ pub enum Command {
     StartRun(RunConfig),
     /// Cancel the run in progress.
     Cancel,
-    /// Save `model`, the one serving predictions; answer with
+    /// Save `model`, the one serving predictions, and reply with
     /// [`AppEvent::ModelSaved`] or [`AppEvent::SaveFailed`].
     SaveModel {
         model: Arc<Network>,
@@ -67,7 +68,7 @@ pub enum Command {
     Quit,
 }
 
-/// What handling one event changed.
+/// Effects of handling one event.
 #[derive(Debug, Default)]
 #[must_use]
 pub struct Update {

@@ -14,7 +14,7 @@ use crate::train::EpochMetrics;
 use super::history::History;
 use super::theme::Theme;
 
-/// Which metric a chart plots.
+/// Metric a chart plots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Metric {
     Loss,

@@ -142,8 +142,8 @@ where
             dirty = true;
         }
         for command in update.commands {
-            // A closed channel means main stopped listening, which it does
-            // only while shutting down, so the command has nobody to act.
+            // A closed channel means main stopped receiving commands, which
+            // happens only while it shuts down, so the command is dropped.
             let _ = commands.send(command);
         }
     }

@@ -23,8 +23,8 @@ impl RunRecord {
     }
 }
 
-/// Where a run's overfitting shows: the epoch of lowest validation loss and,
-/// when it differs, the epoch of highest validation accuracy.
+/// Overfitting point of a run: the epoch of lowest validation loss and, when
+/// it differs, the epoch of highest validation accuracy.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Overfitting {
     pub best_epoch: usize,

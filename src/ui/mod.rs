@@ -74,7 +74,7 @@ impl UiOptions {
 /// a terminal, and keep a task that receives `commands`: on
 /// [`Command::StartRun`] it spawns the trainer and forwards each
 /// `TrainEvent` as [`AppEvent::Train`], on [`Command::Cancel`] it cancels
-/// the trainer, on [`Command::SaveModel`] it saves and answers with
+/// the trainer, on [`Command::SaveModel`] it saves and replies with
 /// [`AppEvent::ModelSaved`] or [`AppEvent::SaveFailed`]. It sends the data
 /// progress and then [`AppEvent::DataReady`], after which the dashboard
 /// requests the exploration run. The terminal is restored when this returns,

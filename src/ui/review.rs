@@ -161,8 +161,8 @@ pub struct ReviewView<'a> {
     pub lang: Lang,
     pub theme: &'a Theme,
     pub focused: bool,
-    /// Which model serves predictions, already worded; `None` before the
-    /// first epoch.
+    /// Description of the model serving predictions, in the user's
+    /// language; `None` before the first epoch.
     pub model_line: Option<String>,
 }
 

@@ -50,7 +50,7 @@ pub struct PrepareProgress {
     pub reviews_read: usize,
 }
 
-/// What the panel shows about the data once it is ready.
+/// Facts about the prepared data that the panel shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataInfo {
     pub source: String,
@@ -90,13 +90,16 @@ impl RunClock {
     }
 
     /// Estimates the time left by assuming the rest of the run goes at the
-    /// pace so far; `None` before any progress.
+    /// pace so far; `None` before any progress or elapsed time.
     pub fn remaining(&self, now: Instant) -> Option<Duration> {
         let done = self.fraction_done();
         if done <= 0.0 || self.ended.is_some() {
             return None;
         }
         let elapsed = self.elapsed(now).as_secs_f64();
+        if elapsed <= 0.0 {
+            return None;
+        }
         Some(Duration::from_secs_f64(elapsed * (1.0 / done - 1.0)))
     }
 }

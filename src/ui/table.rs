@@ -132,7 +132,7 @@ fn column_headers(lang: Lang) -> [String; 6] {
 
 /// Returns the width of each column in terminal cells: the widest of its
 /// header lines and its values, so that double-width headers keep the
-/// columns aligned. The last column holds the best and final marks.
+/// columns aligned. The last column contains the best and final marks.
 fn column_widths(lang: Lang) -> Vec<u16> {
     let mut widths: Vec<u16> = column_headers(lang)
         .iter()
