@@ -417,6 +417,39 @@ mod keys {
     }
 
     #[test]
+    fn terminal_cursor_follows_wide_characters() {
+        let mut app = explored_app(Lang::En);
+        let _ = app.handle_key(press(KeyCode::BackTab));
+        let typed = "电影 😀 e\u{301}";
+        type_text(&mut app, typed);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|frame| draw(frame, &app)).unwrap();
+        let screen = screen_text(terminal.backend().buffer());
+
+        let (row, line) = screen
+            .lines()
+            .enumerate()
+            .find(|(_, line)| line.contains("电影"))
+            .unwrap();
+        let prefix = &line[..line.find("电影").unwrap()];
+        let text_column = unicode_width::UnicodeWidthStr::width(prefix) as u16;
+        let typed_width = unicode_width::UnicodeWidthStr::width(typed) as u16;
+        let mut backend = terminal.backend().clone();
+        let cursor = ratatui::backend::Backend::get_cursor_position(&mut backend).unwrap();
+        assert_eq!(cursor.y, row as u16);
+        assert_eq!(cursor.x, text_column + typed_width);
+
+        let _ = app.handle_key(press(KeyCode::Left));
+        let _ = app.handle_key(press(KeyCode::Left));
+        let _ = app.handle_key(press(KeyCode::Left));
+        terminal.draw(|frame| draw(frame, &app)).unwrap();
+        let mut backend = terminal.backend().clone();
+        let cursor = ratatui::backend::Backend::get_cursor_position(&mut backend).unwrap();
+        // Three steps back from the end pass `é`, the space and land on 😀.
+        assert_eq!(cursor.x, text_column + 5);
+    }
+
+    #[test]
     fn release_and_repeat_are_ignored() {
         let mut app = explored_app(Lang::En);
         for kind in [KeyEventKind::Release, KeyEventKind::Repeat] {
@@ -813,6 +846,14 @@ mod event_loop {
             "{text}"
         );
         assert!(text.contains("Phase: failed"), "{text}");
+
+        let _ = app.handle_key(press(KeyCode::Char('x')));
+        assert_eq!(app.notice, None);
+        let text = render(&app, 120, 40);
+        assert!(
+            text.contains("loss became NaN in epoch 2"),
+            "the failure left the status panel after a key press:\n{text}"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -213,6 +213,9 @@ pub struct App {
     pub focus: Focus,
     pub overlay: Option<Overlay>,
     pub notice: Option<Notice>,
+    /// Failure of the data preparation or of the last run. Unlike a notice,
+    /// it stays on screen until the next run starts.
+    pub failure: Option<Notice>,
     pub table: TableScroll,
     pub review: ReviewState,
     pub now: Instant,
@@ -241,6 +244,7 @@ impl App {
             focus: Focus::default(),
             overlay: None,
             notice: None,
+            failure: None,
             table: TableScroll::default(),
             review,
             now,
@@ -285,6 +289,7 @@ impl App {
             AppEvent::DataFailed { message } => {
                 self.phase = Phase::Failed;
                 self.notice = Some(Notice::DataFailed(message));
+                self.failure = self.notice.clone();
                 Update::redraw()
             }
             AppEvent::Train(event) => self.train_event(event),
@@ -314,6 +319,7 @@ impl App {
 
     fn start_run(&mut self, config: RunConfig) -> Update {
         self.history.start(config.clone());
+        self.failure = None;
         self.running = Some(config.kind);
         self.phase = match config.kind {
             RunKind::Exploration => Phase::Exploring,
@@ -389,6 +395,7 @@ impl App {
             TrainEvent::Failed { message } => {
                 self.end_run(Phase::Failed);
                 self.notice = Some(Notice::RunFailed(message));
+                self.failure = self.notice.clone();
                 Update::redraw()
             }
         }

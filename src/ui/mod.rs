@@ -69,16 +69,23 @@ impl UiOptions {
 
 /// Runs the dashboard in the current terminal until the user quits.
 ///
-/// Main must call this on the thread that owns the terminal (a
-/// current-thread tokio runtime's `block_on`) after checking that stdout is
-/// a terminal, and keep a task that receives `commands`: on
-/// [`Command::StartRun`] it spawns the trainer and forwards each
-/// `TrainEvent` as [`AppEvent::Train`], on [`Command::Cancel`] it cancels
-/// the trainer, on [`Command::SaveModel`] it saves and replies with
-/// [`AppEvent::ModelSaved`] or [`AppEvent::SaveFailed`]. It sends the data
-/// progress and then [`AppEvent::DataReady`], after which the dashboard
-/// requests the exploration run. The terminal is restored when this returns,
-/// whether by quit, error or Ctrl-C, and on a panic of this thread.
+/// Main calls this on the thread that owns the terminal (inside a
+/// current-thread tokio runtime's `block_on`), after checking that stdout
+/// is a terminal. It sends the data progress as [`AppEvent::Preparing`] and
+/// then [`AppEvent::DataReady`], after which the dashboard requests the
+/// exploration run.
+///
+/// Main also keeps a task that receives `commands`:
+/// - [`Command::StartRun`]: spawn the trainer and forward each `TrainEvent`
+///   as [`AppEvent::Train`].
+/// - [`Command::Cancel`]: cancel the trainer.
+/// - [`Command::SaveModel`]: save the model and reply with
+///   [`AppEvent::ModelSaved`] or [`AppEvent::SaveFailed`].
+/// - [`Command::Quit`]: stop; `run` returns right after sending it.
+///
+/// The terminal is restored when this returns, whether by quit, error or
+/// Ctrl-C, and on a panic of this thread. With `TERM=dumb` it returns an
+/// error worded in the user's language before touching the terminal.
 pub async fn run(
     options: UiOptions,
     events: UnboundedReceiver<AppEvent>,

@@ -112,6 +112,8 @@ pub struct StatusView<'a> {
     pub clock: Option<&'a RunClock>,
     pub history: &'a History,
     pub exploration: &'a RunConfig,
+    /// Failure message shown while the phase is failed.
+    pub failure: Option<String>,
     pub now: Instant,
     pub lang: Lang,
     pub theme: &'a Theme,
@@ -271,6 +273,12 @@ impl StatusView<'_> {
                 spans.push(Span::raw("   "));
                 spans.push(Span::raw(lang.text(&Msg::Remaining { time: &remaining })));
             }
+        }
+        if let (Phase::Failed, Some(failure)) = (self.phase, &self.failure) {
+            if !spans.is_empty() {
+                spans.push(Span::raw("   "));
+            }
+            spans.push(Span::styled(failure.clone(), theme.error));
         }
         let test = self.history.retrain.as_ref().and_then(|run| run.test);
         if let Some(test) = test {

@@ -16,6 +16,9 @@ use ratatui::backend::CrosstermBackend;
 /// Thread that owns the terminal while the dashboard runs. The panic hook
 /// restores the terminal only for a panic on this thread: a panic of the
 /// trainer thread must not pull the screen from under a running dashboard.
+///
+/// NOTE: a panic in another tokio task on this thread, which tokio catches,
+/// also restores the terminal while the dashboard goes on drawing.
 static OWNER: Mutex<Option<ThreadId>> = Mutex::new(None);
 
 /// Restores the terminal when dropped, so that every way out of the

@@ -54,6 +54,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         clock: app.clock.as_ref(),
         history: &app.history,
         exploration: &app.exploration_config,
+        failure: app
+            .failure
+            .as_ref()
+            .map(|failure| app.lang.text(&failure.message())),
         now: app.now,
         lang: app.lang,
         theme: &app.theme,
