@@ -452,6 +452,7 @@ impl App {
             None => self.command_key(key),
         };
         update.redraw |= had_notice;
+        self.sync_review_focus();
         update
     }
 
@@ -465,11 +466,17 @@ impl App {
             Some(_) => Update::default(),
             None => {
                 self.focus = Focus::Review;
+                self.sync_review_focus();
                 self.review.paste(text);
                 self.refresh_reading();
                 Update::redraw()
             }
         }
+    }
+
+    fn sync_review_focus(&mut self) {
+        let focused = self.focus == Focus::Review && self.overlay.is_none();
+        self.review.set_focused(focused);
     }
 
     fn review_key(&mut self, key: KeyEvent) -> Update {

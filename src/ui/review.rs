@@ -48,10 +48,12 @@ impl Default for ReviewState {
         let mut textarea = TextArea::default();
         textarea.set_wrap_mode(WrapMode::WordOrGlyph);
         textarea.set_cursor_line_style(ratatui::style::Style::new());
-        Self {
+        let mut state = Self {
             textarea,
             reading: None,
-        }
+        };
+        state.set_focused(false);
+        state
     }
 }
 
@@ -110,6 +112,16 @@ impl ReviewState {
 
     pub fn reading(&self) -> Option<&Reading> {
         self.reading.as_ref()
+    }
+
+    /// Draws the text cursor only while the box has focus.
+    pub fn set_focused(&mut self, focused: bool) {
+        let style = if focused {
+            ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            ratatui::style::Style::new()
+        };
+        self.textarea.set_cursor_style(style);
     }
 
     pub fn set_placeholder(&mut self, text: String, style: ratatui::style::Style) {
