@@ -12,8 +12,9 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::time::{Instant, sleep_until};
 
-use super::app::{App, AppEvent, Command, Update};
+use super::app::App;
 use super::export::export_history;
+use super::interface::{AppEvent, Command, Update};
 use super::view::draw;
 
 /// Shortest time between two frames: at most about 30 frames a second.
@@ -42,7 +43,7 @@ pub struct LoopIo<'a, S> {
 }
 
 /// Runs the dashboard until the user quits, or until the input and the
-/// event channel are both closed while no run is in progress.
+/// event channel are both closed.
 ///
 /// Redraws happen only after something changed, at most once per
 /// [`FRAME_INTERVAL`]; while a run is in progress the elapsed time is also

@@ -12,6 +12,8 @@ mod charts;
 mod event_loop;
 pub mod export;
 mod history;
+mod interface;
+mod keys;
 mod review;
 mod status;
 mod table;
@@ -28,13 +30,12 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use crate::i18n::{Lang, Msg};
 use crate::train::RunConfig;
 
-pub use app::{
-    App, AppEvent, Command, Focus, MAX_RETRAIN_EPOCHS, ModelSource, Notice, Overlay, Update,
-    parse_epochs,
-};
+pub use app::{App, Focus, Notice, Overlay, ServingModel};
 pub use charts::{ChartData, Metric, chart_data};
 pub use event_loop::{FRAME_INTERVAL, LoopIo, LoopReport, drive};
 pub use history::{History, Overfitting, RunRecord};
+pub use interface::{AppEvent, Command, ModelSource, Update};
+pub use keys::{MAX_RETRAIN_EPOCHS, parse_epochs};
 pub use review::{EFFECT_WORD_LIMIT, Reading};
 pub use status::{DataInfo, Phase, PrepareProgress, RunClock};
 pub use theme::Theme;

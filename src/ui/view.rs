@@ -9,8 +9,9 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::i18n::{Lang, Msg};
 
-use super::app::{App, Focus, MAX_RETRAIN_EPOCHS, Overlay};
+use super::app::{App, Focus, Overlay};
 use super::charts::{ChartView, LegendView, Metric};
+use super::keys::MAX_RETRAIN_EPOCHS;
 use super::review::ReviewView;
 use super::status::StatusView;
 use super::table::{TableView, table_width};
