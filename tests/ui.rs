@@ -465,6 +465,25 @@ mod keys {
     }
 
     #[test]
+    fn modified_letters_are_not_commands() {
+        let mut app = running_app(Lang::En, Instant::now());
+        for modifiers in [KeyModifiers::CONTROL, KeyModifiers::ALT] {
+            // Ctrl-C is left out: it quits on purpose.
+            let letters = ['q', 'r', 'n', 'c', 's', 'e']
+                .into_iter()
+                .filter(|&letter| !(letter == 'c' && modifiers == KeyModifiers::CONTROL));
+            for letter in letters {
+                let update = app.handle_key(KeyEvent::new(KeyCode::Char(letter), modifiers));
+                assert!(
+                    update.commands.is_empty(),
+                    "{modifiers:?}+{letter} sent a command"
+                );
+                assert_eq!(app.overlay, None, "{modifiers:?}+{letter} opened a dialog");
+            }
+        }
+    }
+
+    #[test]
     fn one_press_types_one_character() {
         let mut app = explored_app(Lang::En);
         let _ = app.handle_key(press(KeyCode::BackTab));

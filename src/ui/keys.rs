@@ -96,6 +96,14 @@ impl App {
     }
 
     fn command_key(&mut self, key: KeyEvent) -> Update {
+        // Ctrl and Alt chords are not commands, so that for example Ctrl-S
+        // sent by a terminal's flow control does not save a model.
+        if key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return Update::default();
+        }
         if self.focus == Focus::Table && TableScroll::is_scroll_key(&key) {
             let rows = row_count(&self.history);
             return Update {
