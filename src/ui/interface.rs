@@ -1,4 +1,4 @@
-//! What the dashboard exchanges with the rest of the program: events in,
+//! Messages between the dashboard and the rest of the program: events in,
 //! commands out.
 
 use std::path::PathBuf;

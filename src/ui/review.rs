@@ -311,6 +311,12 @@ impl ReviewView<'_> {
     }
 }
 
+impl Widget for &ReviewView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let _cursor = self.render_with_cursor(area, buf);
+    }
+}
+
 /// Builds `label word word …` with the words in `style`. The line is cut by
 /// the paragraph at a character boundary when it is too wide.
 fn word_line(
