@@ -1,1 +1,1052 @@
 //! The message catalog in English and Simplified Chinese.
+//!
+//! Every string the dashboard shows is a [`Msg`]. Each language is one
+//! exhaustive `match` over it, so a message without a translation does not
+//! compile. The Chinese text uses the terms of Chinese deep-learning courses
+//! (训练集, 验证集, 测试集, 损失, 准确率, 过拟合, 轮次, 批大小, 学习率) and adds
+//! the English term in brackets where a learner would look it up.
+
+use std::fmt::Write as _;
+
+/// Language of the user-facing text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// Both languages, English first.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Zh];
+
+    /// Detects the language from the `--lang` flag, else from `LC_ALL`,
+    /// `LC_MESSAGES` and `LANG` of the process environment.
+    pub fn detect(flag: Option<&str>) -> Lang {
+        let read = |name: &str| std::env::var(name).ok();
+        Lang::from_sources(
+            flag,
+            read("LC_ALL").as_deref(),
+            read("LC_MESSAGES").as_deref(),
+            read("LANG").as_deref(),
+        )
+    }
+
+    /// Chooses the language from the flag and the locale variables as given.
+    ///
+    /// A flag of `en` or `zh` wins (any other flag value is ignored).
+    /// Otherwise the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set
+    /// and non-empty decides, as POSIX orders them: a value starting with
+    /// `zh` (such as `zh_CN.UTF-8`) selects Chinese, anything else English.
+    pub fn from_sources(
+        flag: Option<&str>,
+        lc_all: Option<&str>,
+        lc_messages: Option<&str>,
+        lang: Option<&str>,
+    ) -> Lang {
+        if let Some(chosen) = flag.and_then(Lang::parse) {
+            return chosen;
+        }
+        let locale = [lc_all, lc_messages, lang]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .find(|value| !value.is_empty());
+        match locale {
+            Some(value) if value.to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        }
+    }
+
+    /// Parses a `--lang` value: `en` or `zh`, case-insensitive.
+    pub fn parse(value: &str) -> Option<Lang> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
+    /// Returns the text of `message` in this language.
+    pub fn text(self, message: &Msg<'_>) -> String {
+        match self {
+            Lang::En => english(message),
+            Lang::Zh => chinese(message),
+        }
+    }
+}
+
+/// One message the user can see, with the values it shows.
+///
+/// Losses are shown with three decimals, accuracies as percentages with one
+/// decimal and counts with thousands separators.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg<'a> {
+    AppTitle,
+    DataLine {
+        source: &'a str,
+        train: usize,
+        test: usize,
+    },
+    DataPending,
+    VocabularyLine {
+        words: usize,
+    },
+    ConfigLine {
+        batch_size: usize,
+        learning_rate: f32,
+        validation: usize,
+    },
+    PhasePreparing,
+    PhaseReady,
+    PhaseExploring,
+    PhaseRetraining,
+    PhaseDone,
+    PhaseCancelled,
+    PhaseFailed,
+    PhaseLabel,
+    EpochOf {
+        epoch: usize,
+        epochs: usize,
+    },
+    Elapsed {
+        time: &'a str,
+    },
+    Remaining {
+        time: &'a str,
+    },
+    PrepareBytes {
+        read: u64,
+        total: u64,
+        reviews: usize,
+    },
+    PrepareReviews {
+        reviews: usize,
+    },
+    TestResult {
+        loss: f64,
+        accuracy: f64,
+    },
+    LossTitle,
+    AccuracyTitle,
+    EpochAxis,
+    SeriesTraining,
+    SeriesValidation,
+    SeriesAfterBest,
+    SeriesRetrain,
+    SeriesBest,
+    NoEpochsYet,
+    Overfitting {
+        epoch: usize,
+        loss: f64,
+    },
+    LowestSoFar {
+        epoch: usize,
+        loss: f64,
+    },
+    AccuracyPeak {
+        epoch: usize,
+        accuracy: f64,
+    },
+    TableTitle,
+    /// Column headers of the epoch table have one or two lines, separated
+    /// by `\n`, to keep the columns narrow.
+    ColumnEpoch,
+    ColumnTrainLoss,
+    ColumnTrainAccuracy,
+    ColumnValLoss,
+    ColumnValAccuracy,
+    ColumnSeconds,
+    BestMark,
+    RetrainMark,
+    ReviewTitle,
+    ReviewPlaceholder,
+    Positive,
+    Negative,
+    EmptyReview,
+    NoKnownWords,
+    KnownWords {
+        known: usize,
+        distinct: usize,
+    },
+    TowardsPositive,
+    TowardsNegative,
+    EffectsSkipped {
+        limit: usize,
+    },
+    ModelExploration {
+        epoch: usize,
+    },
+    ModelRetrained {
+        epochs: usize,
+    },
+    NoModel,
+    RetrainTitle,
+    RetrainQuestion {
+        reviews: usize,
+    },
+    RetrainKeys,
+    InvalidEpochs {
+        input: &'a str,
+        max: usize,
+    },
+    QuitTitle,
+    QuitQuestion,
+    RunInProgress,
+    NoRunToCancel,
+    CancelRequested,
+    DataNotReady,
+    NoModelToSave,
+    SaveRequested,
+    Saved {
+        path: &'a str,
+    },
+    SaveFailed {
+        message: &'a str,
+    },
+    Exported {
+        csv: &'a str,
+        json: &'a str,
+    },
+    ExportFailed {
+        message: &'a str,
+    },
+    NothingToExport,
+    RunFailed {
+        message: &'a str,
+    },
+    DataFailed {
+        message: &'a str,
+    },
+    RunCancelled {
+        epochs: usize,
+    },
+    FooterKeys,
+    FooterReviewKeys,
+    FooterTableKeys,
+    HelpTitle,
+    HelpFocus,
+    HelpReview,
+    HelpTable,
+    HelpRetrain,
+    HelpNewRun,
+    HelpCancel,
+    HelpSave,
+    HelpExport,
+    HelpQuit,
+    HelpOverfitting,
+    HelpLanguage,
+    HelpClose,
+    TooSmall {
+        width: u16,
+        height: u16,
+        min_width: u16,
+        min_height: u16,
+    },
+    DumbTerminal,
+}
+
+/// Formats a count with thousands separators: 25000 becomes `25,000`.
+pub fn format_count(count: u64) -> String {
+    let digits = count.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+/// Formats a byte count in binary units: `27.3 MiB`.
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn count(value: usize) -> String {
+    format_count(value as u64)
+}
+
+fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+fn english(message: &Msg<'_>) -> String {
+    use Msg::*;
+    match *message {
+        AppTitle => "IMDB reviews: dense network, live".into(),
+        DataLine {
+            source,
+            train,
+            test,
+        } => format!(
+            "Data: {source}, {} training and {} test reviews",
+            count(train),
+            count(test)
+        ),
+        DataPending => "Data: not loaded yet".into(),
+        VocabularyLine { words } => format!("Vocabulary: top {} words", count(words)),
+        ConfigLine {
+            batch_size,
+            learning_rate,
+            validation,
+        } => format!(
+            "Batch size {batch_size}, learning rate {learning_rate}, {} reviews held out for validation",
+            count(validation)
+        ),
+        PhasePreparing => "preparing data".into(),
+        PhaseReady => "ready".into(),
+        PhaseExploring => "exploring".into(),
+        PhaseRetraining => "retraining".into(),
+        PhaseDone => "done".into(),
+        PhaseCancelled => "cancelled".into(),
+        PhaseFailed => "failed".into(),
+        PhaseLabel => "Phase: ".into(),
+        EpochOf { epoch, epochs } => format!("epoch {epoch} of {epochs}"),
+        Elapsed { time } => format!("elapsed {time}"),
+        Remaining { time } => format!("about {time} left"),
+        PrepareBytes {
+            read,
+            total,
+            reviews,
+        } => format!(
+            "read {} of {}, {} reviews",
+            format_bytes(read),
+            format_bytes(total),
+            count(reviews)
+        ),
+        PrepareReviews { reviews } => format!("{} reviews read", count(reviews)),
+        TestResult { loss, accuracy } => {
+            format!("Test set: loss {loss:.3}, accuracy {}", percent(accuracy))
+        }
+        LossTitle => "Loss (binary cross-entropy)".into(),
+        AccuracyTitle => "Accuracy".into(),
+        EpochAxis => "epoch".into(),
+        SeriesTraining => "training".into(),
+        SeriesValidation => "validation".into(),
+        SeriesAfterBest => "overfitting".into(),
+        SeriesRetrain => "retrain".into(),
+        SeriesBest => "lowest val loss".into(),
+        NoEpochsYet => "No finished epoch yet.".into(),
+        Overfitting { epoch, loss } => format!(
+            "Validation loss is lowest at epoch {epoch} ({loss:.3}) and rises after it: overfitting. \
+             Press r to retrain with {epoch} epochs."
+        ),
+        LowestSoFar { epoch, loss } => format!(
+            "Validation loss is lowest so far at epoch {epoch} ({loss:.3}); it has not risen yet."
+        ),
+        AccuracyPeak { epoch, accuracy } => format!(
+            "Validation accuracy peaks at a different epoch: {epoch} ({}).",
+            percent(accuracy)
+        ),
+        TableTitle => "Epochs".into(),
+        ColumnEpoch => "epoch".into(),
+        ColumnTrainLoss => "train\nloss".into(),
+        ColumnTrainAccuracy => "train\nacc".into(),
+        ColumnValLoss => "val\nloss".into(),
+        ColumnValAccuracy => "val\nacc".into(),
+        ColumnSeconds => "secs".into(),
+        BestMark => "best".into(),
+        RetrainMark => "final".into(),
+        ReviewTitle => "Review".into(),
+        ReviewPlaceholder => "Type or paste a movie review in English".into(),
+        Positive => "positive".into(),
+        Negative => "negative".into(),
+        EmptyReview => "Type a review to see what the model makes of it.".into(),
+        NoKnownWords => "No known words: the probability comes from the biases alone.".into(),
+        KnownWords { known, distinct } => format!(
+            "{} of {} distinct words are in the vocabulary",
+            count(known),
+            count(distinct)
+        ),
+        TowardsPositive => "towards positive:".into(),
+        TowardsNegative => "towards negative:".into(),
+        EffectsSkipped { limit } => format!(
+            "Word effects are shown for reviews with at most {} known words.",
+            count(limit)
+        ),
+        ModelExploration { epoch } => {
+            format!("Model: exploration run, weights after epoch {epoch}")
+        }
+        ModelRetrained { epochs } => format!("Model: retrained model, {epochs} epochs"),
+        NoModel => "No model yet: predictions start after the first epoch.".into(),
+        RetrainTitle => "Retrain".into(),
+        RetrainQuestion { reviews } => format!(
+            "Train a fresh model on all {} training reviews and test it. Number of epochs (1 to 100):",
+            count(reviews)
+        ),
+        RetrainKeys => "Enter: start   Esc: cancel".into(),
+        InvalidEpochs { input, max } => {
+            format!(
+                "\"{input}\" is not a whole number from 1 to {max}. Enter the number of epochs again."
+            )
+        }
+        QuitTitle => "Quit".into(),
+        QuitQuestion => "A run is in progress. Stop it and quit? y: quit   n: stay".into(),
+        RunInProgress => "A run is in progress. Press c to cancel it first.".into(),
+        NoRunToCancel => "No run is in progress.".into(),
+        CancelRequested => "Cancelling: the run stops after the current batch.".into(),
+        DataNotReady => "The data is not ready yet.".into(),
+        NoModelToSave => "No model to save yet.".into(),
+        SaveRequested => "Saving the model...".into(),
+        Saved { path } => format!("Model saved to {path}"),
+        SaveFailed { message } => format!("Saving the model failed: {message}"),
+        Exported { csv, json } => format!("History exported to {csv} and {json}"),
+        ExportFailed { message } => format!("Exporting the history failed: {message}"),
+        NothingToExport => "No finished epoch to export yet.".into(),
+        RunFailed { message } => format!("Training failed: {message}"),
+        DataFailed { message } => format!("Preparing the data failed: {message}"),
+        RunCancelled { epochs } => format!("Run cancelled after {epochs} epochs."),
+        FooterKeys => {
+            "Tab focus  r retrain  n new run  c cancel  s save  e export  ? help  q quit".into()
+        }
+        FooterReviewKeys => "Typing goes into the review  Esc/Tab leave the box".into(),
+        FooterTableKeys => "Up/Down PgUp/PgDn scroll  Tab focus  ? help  q quit".into(),
+        HelpTitle => "Help".into(),
+        HelpFocus => "Tab / Shift-Tab   move focus: charts, epoch table, review box".into(),
+        HelpReview => {
+            "In the review box every key types; Esc or Tab leaves it. Paste works.".into()
+        }
+        HelpTable => "Up/Down, PgUp/PgDn, Home/End   scroll the epoch table".into(),
+        HelpRetrain => "r   retrain on all training reviews for a chosen number of epochs".into(),
+        HelpNewRun => "n   start a new exploration run".into(),
+        HelpCancel => "c   cancel the run in progress".into(),
+        HelpSave => "s   save the model that serves predictions".into(),
+        HelpExport => "e   export the run history as CSV and JSON".into(),
+        HelpQuit => "q / Esc   quit (asks first while a run is in progress)".into(),
+        HelpOverfitting => "The vertical line marks the epoch with the lowest validation loss; \
+             points after it are drawn apart: overfitting."
+            .into(),
+        HelpLanguage => {
+            "Language: start with --lang en or --lang zh, or set LANG (zh_CN.UTF-8 for Chinese)."
+                .into()
+        }
+        HelpClose => "Press any key to close this help.".into(),
+        TooSmall {
+            width,
+            height,
+            min_width,
+            min_height,
+        } => format!(
+            "The terminal is {width}x{height}. The dashboard needs at least {min_width}x{min_height}: \
+             enlarge the window."
+        ),
+        DumbTerminal => {
+            "TERM is \"dumb\": this terminal cannot move the cursor, so the dashboard cannot draw. \
+             Run imdb-tui in a terminal such as xterm or tmux, or set TERM to match yours."
+                .into()
+        }
+    }
+}
+
+fn chinese(message: &Msg<'_>) -> String {
+    use Msg::*;
+    match *message {
+        AppTitle => "IMDB 影评：全连接网络，实时训练".into(),
+        DataLine { source, train, test } => format!(
+            "数据：{source}，训练集 {} 条、测试集 {} 条影评",
+            count(train),
+            count(test)
+        ),
+        DataPending => "数据：尚未加载".into(),
+        VocabularyLine { words } => format!("词表：最常见的 {} 个词", count(words)),
+        ConfigLine {
+            batch_size,
+            learning_rate,
+            validation,
+        } => format!(
+            "批大小 (batch size) {batch_size}，学习率 (learning rate) {learning_rate}，留出 {} 条作验证集",
+            count(validation)
+        ),
+        PhasePreparing => "准备数据".into(),
+        PhaseReady => "就绪".into(),
+        PhaseExploring => "探索训练".into(),
+        PhaseRetraining => "重新训练".into(),
+        PhaseDone => "完成".into(),
+        PhaseCancelled => "已取消".into(),
+        PhaseFailed => "失败".into(),
+        PhaseLabel => "阶段：".into(),
+        EpochOf { epoch, epochs } => format!("轮次 (epoch) {epoch}/{epochs}"),
+        Elapsed { time } => format!("已用 {time}"),
+        Remaining { time } => format!("约剩 {time}"),
+        PrepareBytes {
+            read,
+            total,
+            reviews,
+        } => format!(
+            "已读取 {}/{}，{} 条影评",
+            format_bytes(read),
+            format_bytes(total),
+            count(reviews)
+        ),
+        PrepareReviews { reviews } => format!("已读取 {} 条影评", count(reviews)),
+        TestResult { loss, accuracy } => format!(
+            "测试集：损失 {loss:.3}，准确率 {}",
+            percent(accuracy)
+        ),
+        LossTitle => "损失 (loss，二元交叉熵)".into(),
+        AccuracyTitle => "准确率 (accuracy)".into(),
+        EpochAxis => "轮次 (epoch)".into(),
+        SeriesTraining => "训练集".into(),
+        SeriesValidation => "验证集".into(),
+        SeriesAfterBest => "过拟合".into(),
+        SeriesRetrain => "重新训练".into(),
+        SeriesBest => "验证损失最低".into(),
+        NoEpochsYet => "还没有完成的轮次。".into(),
+        Overfitting { epoch, loss } => format!(
+            "验证集损失在第 {epoch} 轮最低 ({loss:.3})，之后上升：过拟合 (overfitting)。\
+             按 r 以 {epoch} 个轮次重新训练。"
+        ),
+        LowestSoFar { epoch, loss } => {
+            format!("验证集损失目前在第 {epoch} 轮最低 ({loss:.3})，尚未回升。")
+        }
+        AccuracyPeak { epoch, accuracy } => format!(
+            "验证集准确率在另一轮次最高：第 {epoch} 轮 ({})。",
+            percent(accuracy)
+        ),
+        TableTitle => "每轮指标".into(),
+        ColumnEpoch => "轮次".into(),
+        ColumnTrainLoss => "训练\n损失".into(),
+        ColumnTrainAccuracy => "训练\n准确率".into(),
+        ColumnValLoss => "验证\n损失".into(),
+        ColumnValAccuracy => "验证\n准确率".into(),
+        ColumnSeconds => "秒".into(),
+        BestMark => "最佳".into(),
+        RetrainMark => "最终".into(),
+        ReviewTitle => "影评".into(),
+        ReviewPlaceholder => "输入或粘贴一段英文影评".into(),
+        Positive => "正面".into(),
+        Negative => "负面".into(),
+        EmptyReview => "输入影评后，这里显示模型的判断。".into(),
+        NoKnownWords => "没有词表中的词：概率只来自偏置 (bias)。".into(),
+        KnownWords { known, distinct } => format!(
+            "{} 个不同的词中有 {} 个在词表中",
+            count(distinct),
+            count(known)
+        ),
+        TowardsPositive => "偏向正面：".into(),
+        TowardsNegative => "偏向负面：".into(),
+        EffectsSkipped { limit } => {
+            format!("词表中的词不超过 {} 个时才显示各词的影响。", count(limit))
+        }
+        ModelExploration { epoch } => format!("模型：探索训练，第 {epoch} 轮后的权重"),
+        ModelRetrained { epochs } => format!("模型：重新训练的模型，{epochs} 个轮次"),
+        NoModel => "还没有模型：第一轮结束后开始预测。".into(),
+        RetrainTitle => "重新训练".into(),
+        RetrainQuestion { reviews } => format!(
+            "用全部 {} 条训练集影评训练一个新模型，再在测试集上评估。轮次 (epoch) 数（1 到 100）：",
+            count(reviews)
+        ),
+        RetrainKeys => "Enter：开始   Esc：取消".into(),
+        InvalidEpochs { input, max } => {
+            format!("“{input}”不是 1 到 {max} 之间的整数。请重新输入轮次数。")
+        }
+        QuitTitle => "退出".into(),
+        QuitQuestion => "训练正在进行。停止训练并退出？y：退出   n：留下".into(),
+        RunInProgress => "训练正在进行。请先按 c 取消。".into(),
+        NoRunToCancel => "没有正在进行的训练。".into(),
+        CancelRequested => "正在取消：当前批次结束后停止。".into(),
+        DataNotReady => "数据尚未准备好。".into(),
+        NoModelToSave => "还没有可保存的模型。".into(),
+        SaveRequested => "正在保存模型……".into(),
+        Saved { path } => format!("模型已保存到 {path}"),
+        SaveFailed { message } => format!("保存模型失败：{message}"),
+        Exported { csv, json } => format!("训练记录已导出到 {csv} 和 {json}"),
+        ExportFailed { message } => format!("导出训练记录失败：{message}"),
+        NothingToExport => "还没有可导出的轮次。".into(),
+        RunFailed { message } => format!("训练失败：{message}"),
+        DataFailed { message } => format!("准备数据失败：{message}"),
+        RunCancelled { epochs } => format!("训练已在 {epochs} 轮后取消。"),
+        FooterKeys => {
+            "Tab 切换  r 重新训练  n 新的探索  c 取消  s 保存  e 导出  ? 帮助  q 退出".into()
+        }
+        FooterReviewKeys => "输入的内容进入影评框  Esc/Tab 离开输入框".into(),
+        FooterTableKeys => "↑/↓ PgUp/PgDn 滚动  Tab 切换  ? 帮助  q 退出".into(),
+        HelpTitle => "帮助".into(),
+        HelpFocus => "Tab / Shift-Tab   切换焦点：图表、每轮指标表、影评框".into(),
+        HelpReview => "在影评框中所有按键都用于输入；Esc 或 Tab 离开。可以粘贴。".into(),
+        HelpTable => "↑/↓、PgUp/PgDn、Home/End   滚动每轮指标表".into(),
+        HelpRetrain => "r   用全部训练集按指定轮次数重新训练".into(),
+        HelpNewRun => "n   开始新的探索训练".into(),
+        HelpCancel => "c   取消正在进行的训练".into(),
+        HelpSave => "s   保存当前用于预测的模型".into(),
+        HelpExport => "e   把训练记录导出为 CSV 和 JSON".into(),
+        HelpQuit => "q / Esc   退出（训练进行中会先确认）".into(),
+        HelpOverfitting => {
+            "竖线标出验证集损失最低的轮次；之后的点另行标出：过拟合 (overfitting)。".into()
+        }
+        HelpLanguage => {
+            "语言：启动时加 --lang en 或 --lang zh，或设置 LANG（中文用 zh_CN.UTF-8）。".into()
+        }
+        HelpClose => "按任意键关闭帮助。".into(),
+        TooSmall {
+            width,
+            height,
+            min_width,
+            min_height,
+        } => format!(
+            "终端大小为 {width}x{height}，仪表盘至少需要 {min_width}x{min_height}：请放大窗口。"
+        ),
+        DumbTerminal => {
+            "TERM 为 \"dumb\"：此终端不能移动光标，无法绘制仪表盘。请在 xterm 或 tmux 等终端中运行 imdb-tui，或把 TERM 设为与终端相符的值。"
+                .into()
+        }
+    }
+}
+
+/// Writes `seconds` as `m:ss`, or `h:mm:ss` from one hour on.
+pub fn format_duration(seconds: f64) -> String {
+    let total = if seconds.is_finite() && seconds > 0.0 {
+        seconds.round() as u64
+    } else {
+        0
+    };
+    let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60);
+    let mut text = String::new();
+    if hours > 0 {
+        let _ = write!(text, "{hours}:{minutes:02}:{secs:02}");
+    } else {
+        let _ = write!(text, "{minutes}:{secs:02}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_has_thousands_separators() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1000), "1,000");
+        assert_eq!(format_count(25_000), "25,000");
+        assert_eq!(format_count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn bytes_use_binary_units() {
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(2048), "2.0 KiB");
+        assert_eq!(format_bytes(28_630_985), "27.3 MiB");
+    }
+
+    #[test]
+    fn duration_formats() {
+        assert_eq!(format_duration(0.0), "0:00");
+        assert_eq!(format_duration(75.4), "1:15");
+        assert_eq!(format_duration(3723.0), "1:02:03");
+        assert_eq!(format_duration(f64::NAN), "0:00");
+        assert_eq!(format_duration(-5.0), "0:00");
+    }
+
+    /// Returns one value of every message. `position` below matches
+    /// exhaustively, so a new message fails to compile until it is added
+    /// here too.
+    fn every_message() -> Vec<Msg<'static>> {
+        vec![
+            Msg::AppTitle,
+            Msg::DataLine {
+                source: "aclImdb_v1.tar.gz",
+                train: 4,
+                test: 4,
+            },
+            Msg::DataPending,
+            Msg::VocabularyLine { words: 4 },
+            Msg::ConfigLine {
+                batch_size: 4,
+                learning_rate: 0.001,
+                validation: 4,
+            },
+            Msg::PhasePreparing,
+            Msg::PhaseReady,
+            Msg::PhaseExploring,
+            Msg::PhaseRetraining,
+            Msg::PhaseDone,
+            Msg::PhaseCancelled,
+            Msg::PhaseFailed,
+            Msg::PhaseLabel,
+            Msg::EpochOf {
+                epoch: 4,
+                epochs: 4,
+            },
+            Msg::Elapsed { time: "1:05" },
+            Msg::Remaining { time: "1:05" },
+            Msg::PrepareBytes {
+                read: 1_000_000,
+                total: 28_630_985,
+                reviews: 4,
+            },
+            Msg::PrepareReviews { reviews: 4 },
+            Msg::TestResult {
+                loss: 0.2771,
+                accuracy: 0.8826,
+            },
+            Msg::LossTitle,
+            Msg::AccuracyTitle,
+            Msg::EpochAxis,
+            Msg::SeriesTraining,
+            Msg::SeriesValidation,
+            Msg::SeriesAfterBest,
+            Msg::SeriesRetrain,
+            Msg::SeriesBest,
+            Msg::NoEpochsYet,
+            Msg::Overfitting {
+                epoch: 4,
+                loss: 0.2771,
+            },
+            Msg::LowestSoFar {
+                epoch: 4,
+                loss: 0.2771,
+            },
+            Msg::AccuracyPeak {
+                epoch: 4,
+                accuracy: 0.8826,
+            },
+            Msg::TableTitle,
+            Msg::ColumnEpoch,
+            Msg::ColumnTrainLoss,
+            Msg::ColumnTrainAccuracy,
+            Msg::ColumnValLoss,
+            Msg::ColumnValAccuracy,
+            Msg::ColumnSeconds,
+            Msg::BestMark,
+            Msg::RetrainMark,
+            Msg::ReviewTitle,
+            Msg::ReviewPlaceholder,
+            Msg::Positive,
+            Msg::Negative,
+            Msg::EmptyReview,
+            Msg::NoKnownWords,
+            Msg::KnownWords {
+                known: 4,
+                distinct: 4,
+            },
+            Msg::TowardsPositive,
+            Msg::TowardsNegative,
+            Msg::EffectsSkipped { limit: 4 },
+            Msg::ModelExploration { epoch: 4 },
+            Msg::ModelRetrained { epochs: 4 },
+            Msg::NoModel,
+            Msg::RetrainTitle,
+            Msg::RetrainQuestion { reviews: 4 },
+            Msg::RetrainKeys,
+            Msg::InvalidEpochs {
+                input: "abc",
+                max: 4,
+            },
+            Msg::QuitTitle,
+            Msg::QuitQuestion,
+            Msg::RunInProgress,
+            Msg::NoRunToCancel,
+            Msg::CancelRequested,
+            Msg::DataNotReady,
+            Msg::NoModelToSave,
+            Msg::SaveRequested,
+            Msg::Saved {
+                path: "data/model.bin",
+            },
+            Msg::SaveFailed {
+                message: "disk full",
+            },
+            Msg::Exported {
+                csv: "data/imdb-history.csv",
+                json: "data/imdb-history.json",
+            },
+            Msg::ExportFailed {
+                message: "disk full",
+            },
+            Msg::NothingToExport,
+            Msg::RunFailed {
+                message: "disk full",
+            },
+            Msg::DataFailed {
+                message: "disk full",
+            },
+            Msg::RunCancelled { epochs: 4 },
+            Msg::FooterKeys,
+            Msg::FooterReviewKeys,
+            Msg::FooterTableKeys,
+            Msg::HelpTitle,
+            Msg::HelpFocus,
+            Msg::HelpReview,
+            Msg::HelpTable,
+            Msg::HelpRetrain,
+            Msg::HelpNewRun,
+            Msg::HelpCancel,
+            Msg::HelpSave,
+            Msg::HelpExport,
+            Msg::HelpQuit,
+            Msg::HelpOverfitting,
+            Msg::HelpLanguage,
+            Msg::HelpClose,
+            Msg::TooSmall {
+                width: 60,
+                height: 20,
+                min_width: 60,
+                min_height: 20,
+            },
+            Msg::DumbTerminal,
+        ]
+    }
+
+    fn position(message: &Msg<'_>) -> usize {
+        match message {
+            Msg::AppTitle => 0,
+            Msg::DataLine { .. } => 1,
+            Msg::DataPending => 2,
+            Msg::VocabularyLine { .. } => 3,
+            Msg::ConfigLine { .. } => 4,
+            Msg::PhasePreparing => 5,
+            Msg::PhaseReady => 6,
+            Msg::PhaseExploring => 7,
+            Msg::PhaseRetraining => 8,
+            Msg::PhaseDone => 9,
+            Msg::PhaseCancelled => 10,
+            Msg::PhaseFailed => 11,
+            Msg::PhaseLabel => 12,
+            Msg::EpochOf { .. } => 13,
+            Msg::Elapsed { .. } => 14,
+            Msg::Remaining { .. } => 15,
+            Msg::PrepareBytes { .. } => 16,
+            Msg::PrepareReviews { .. } => 17,
+            Msg::TestResult { .. } => 18,
+            Msg::LossTitle => 19,
+            Msg::AccuracyTitle => 20,
+            Msg::EpochAxis => 21,
+            Msg::SeriesTraining => 22,
+            Msg::SeriesValidation => 23,
+            Msg::SeriesAfterBest => 24,
+            Msg::SeriesRetrain => 25,
+            Msg::SeriesBest => 26,
+            Msg::NoEpochsYet => 27,
+            Msg::Overfitting { .. } => 28,
+            Msg::LowestSoFar { .. } => 29,
+            Msg::AccuracyPeak { .. } => 30,
+            Msg::TableTitle => 31,
+            Msg::ColumnEpoch => 32,
+            Msg::ColumnTrainLoss => 33,
+            Msg::ColumnTrainAccuracy => 34,
+            Msg::ColumnValLoss => 35,
+            Msg::ColumnValAccuracy => 36,
+            Msg::ColumnSeconds => 37,
+            Msg::BestMark => 38,
+            Msg::RetrainMark => 39,
+            Msg::ReviewTitle => 40,
+            Msg::ReviewPlaceholder => 41,
+            Msg::Positive => 42,
+            Msg::Negative => 43,
+            Msg::EmptyReview => 44,
+            Msg::NoKnownWords => 45,
+            Msg::KnownWords { .. } => 46,
+            Msg::TowardsPositive => 47,
+            Msg::TowardsNegative => 48,
+            Msg::EffectsSkipped { .. } => 49,
+            Msg::ModelExploration { .. } => 50,
+            Msg::ModelRetrained { .. } => 51,
+            Msg::NoModel => 52,
+            Msg::RetrainTitle => 53,
+            Msg::RetrainQuestion { .. } => 54,
+            Msg::RetrainKeys => 55,
+            Msg::InvalidEpochs { .. } => 56,
+            Msg::QuitTitle => 57,
+            Msg::QuitQuestion => 58,
+            Msg::RunInProgress => 59,
+            Msg::NoRunToCancel => 60,
+            Msg::CancelRequested => 61,
+            Msg::DataNotReady => 62,
+            Msg::NoModelToSave => 63,
+            Msg::SaveRequested => 64,
+            Msg::Saved { .. } => 65,
+            Msg::SaveFailed { .. } => 66,
+            Msg::Exported { .. } => 67,
+            Msg::ExportFailed { .. } => 68,
+            Msg::NothingToExport => 69,
+            Msg::RunFailed { .. } => 70,
+            Msg::DataFailed { .. } => 71,
+            Msg::RunCancelled { .. } => 72,
+            Msg::FooterKeys => 73,
+            Msg::FooterReviewKeys => 74,
+            Msg::FooterTableKeys => 75,
+            Msg::HelpTitle => 76,
+            Msg::HelpFocus => 77,
+            Msg::HelpReview => 78,
+            Msg::HelpTable => 79,
+            Msg::HelpRetrain => 80,
+            Msg::HelpNewRun => 81,
+            Msg::HelpCancel => 82,
+            Msg::HelpSave => 83,
+            Msg::HelpExport => 84,
+            Msg::HelpQuit => 85,
+            Msg::HelpOverfitting => 86,
+            Msg::HelpLanguage => 87,
+            Msg::HelpClose => 88,
+            Msg::TooSmall { .. } => 89,
+            Msg::DumbTerminal => 90,
+        }
+    }
+
+    #[test]
+    fn sample_list_covers_every_message() {
+        let positions: Vec<usize> = every_message().iter().map(position).collect();
+        let expected: Vec<usize> = (0..91).collect();
+        assert_eq!(positions, expected);
+    }
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for message in every_message() {
+            let english = Lang::En.text(&message);
+            let chinese = Lang::Zh.text(&message);
+            assert!(
+                !english.trim().is_empty(),
+                "{message:?} has no English text"
+            );
+            assert!(
+                !chinese.trim().is_empty(),
+                "{message:?} has no Chinese text"
+            );
+            assert!(
+                english.is_ascii(),
+                "{message:?} English text is not ASCII: {english}"
+            );
+        }
+    }
+
+    #[test]
+    fn chinese_differs_from_english_in_prose() {
+        for message in every_message() {
+            let english = Lang::En.text(&message);
+            let chinese = Lang::Zh.text(&message);
+            // Messages of a few words must be translated; a short label
+            // such as "Enter" could legitimately stay the same.
+            if english.split_whitespace().count() >= 2 {
+                assert_ne!(english, chinese, "{message:?} is not translated");
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_uses_course_terms() {
+        let text = |message: Msg<'static>| Lang::Zh.text(&message);
+        assert!(text(Msg::LossTitle).contains("损失"));
+        assert!(text(Msg::AccuracyTitle).contains("准确率"));
+        assert!(text(Msg::SeriesTraining).contains("训练集"));
+        assert!(text(Msg::SeriesValidation).contains("验证集"));
+        assert!(
+            text(Msg::TestResult {
+                loss: 0.3,
+                accuracy: 0.88
+            })
+            .contains("测试集")
+        );
+        assert!(
+            text(Msg::Overfitting {
+                epoch: 4,
+                loss: 0.277
+            })
+            .contains("过拟合 (overfitting)")
+        );
+        assert!(text(Msg::EpochAxis).contains("轮次"));
+        let config = text(Msg::ConfigLine {
+            batch_size: 512,
+            learning_rate: 0.001,
+            validation: 10_000,
+        });
+        assert!(config.contains("批大小 (batch size)"));
+        assert!(config.contains("学习率 (learning rate)"));
+    }
+
+    #[test]
+    fn overfitting_sentence_reads_as_specified() {
+        let english = Lang::En.text(&Msg::Overfitting {
+            epoch: 4,
+            loss: 0.2771,
+        });
+        assert_eq!(
+            english,
+            "Validation loss is lowest at epoch 4 (0.277) and rises after it: overfitting. \
+             Press r to retrain with 4 epochs."
+        );
+    }
+
+    #[test]
+    fn flag_wins_over_environment() {
+        assert_eq!(
+            Lang::from_sources(Some("en"), Some("zh_CN.UTF-8"), None, None),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(Some("zh"), None, None, Some("en_US.UTF-8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_sources(Some("ZH"), None, None, None), Lang::Zh);
+    }
+
+    #[test]
+    fn unknown_flag_falls_back_to_environment() {
+        assert_eq!(
+            Lang::from_sources(Some("fr"), None, None, Some("zh_TW.UTF-8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_sources(Some(""), None, None, None), Lang::En);
+    }
+
+    #[test]
+    fn each_variable_selects_chinese() {
+        assert_eq!(
+            Lang::from_sources(None, Some("zh_CN.UTF-8"), None, None),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, Some("zh_CN.UTF-8"), None),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, None, Some("zh_CN.UTF-8")),
+            Lang::Zh
+        );
+        assert_eq!(Lang::from_sources(None, None, None, Some("zh")), Lang::Zh);
+    }
+
+    #[test]
+    fn variables_are_read_in_posix_order() {
+        assert_eq!(
+            Lang::from_sources(None, Some("C"), Some("zh_CN.UTF-8"), Some("zh_CN.UTF-8")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, Some("en_GB.UTF-8"), Some("zh_CN.UTF-8")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(None, Some(""), Some(""), Some("zh_CN.UTF-8")),
+            Lang::Zh
+        );
+    }
+
+    #[test]
+    fn no_locale_means_english() {
+        assert_eq!(Lang::from_sources(None, None, None, None), Lang::En);
+        assert_eq!(
+            Lang::from_sources(None, None, None, Some("POSIX")),
+            Lang::En
+        );
+        assert_eq!(
+            Lang::from_sources(None, None, None, Some("fr_FR.UTF-8")),
+            Lang::En
+        );
+    }
+}

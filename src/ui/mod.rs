@@ -1,1 +1,113 @@
 //! The terminal dashboard.
+//!
+//! [`run`] owns the terminal. Main feeds it [`AppEvent`]s (data progress,
+//! the dataset, trainer events, save results) over a channel and carries out
+//! the [`Command`]s it sends back (start a run, cancel, save, quit). The
+//! dashboard writes the history export itself. The core, [`App`], takes
+//! events and returns commands without a terminal, and [`drive`] runs the
+//! same loop on any backend and input stream, which the tests use.
+
+mod app;
+mod charts;
+mod event_loop;
+pub mod export;
+mod history;
+mod interface;
+mod keys;
+mod review;
+mod status;
+mod table;
+mod terminal;
+mod theme;
+mod view;
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use crossterm::event::EventStream;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use crate::i18n::{Lang, Msg};
+use crate::train::RunConfig;
+
+pub use app::{App, Focus, Notice, Overlay, ServingModel};
+pub use charts::{ChartData, Metric, chart_data};
+pub use event_loop::{FRAME_INTERVAL, LoopIo, LoopReport, drive};
+pub use history::{History, Overfitting, RunRecord};
+pub use interface::{AppEvent, Command, ModelSource, Update};
+pub use keys::{MAX_RETRAIN_EPOCHS, parse_epochs};
+pub use review::{EFFECT_WORD_LIMIT, Reading};
+pub use status::{DataInfo, Phase, PrepareProgress, RunClock};
+pub use theme::Theme;
+pub use view::{MIN_HEIGHT, MIN_WIDTH, draw};
+
+/// Settings of the dashboard that main decides.
+#[derive(Clone, Debug)]
+pub struct UiOptions {
+    pub lang: Lang,
+    pub theme: Theme,
+    /// Settings of exploration runs. A retrain copies them with
+    /// `kind: Final` and the epoch count the user chooses.
+    pub exploration: RunConfig,
+    /// Directory the `e` key writes `imdb-history.csv` and
+    /// `imdb-history.json` into.
+    pub export_dir: PathBuf,
+}
+
+impl UiOptions {
+    /// Reads the language (from `lang_flag`, else `LC_ALL`, `LC_MESSAGES`,
+    /// `LANG`) and `NO_COLOR` from the environment.
+    pub fn from_env(lang_flag: Option<&str>, exploration: RunConfig, export_dir: PathBuf) -> Self {
+        let no_color = std::env::var("NO_COLOR").ok();
+        Self {
+            lang: Lang::detect(lang_flag),
+            theme: Theme::from_no_color(no_color.as_deref()),
+            exploration,
+            export_dir,
+        }
+    }
+}
+
+/// Runs the dashboard in the current terminal until the user quits.
+///
+/// Main calls this on the thread that owns the terminal (inside a
+/// current-thread tokio runtime's `block_on`), after checking that stdout
+/// is a terminal. It sends the data progress as [`AppEvent::Preparing`] and
+/// then [`AppEvent::DataReady`], after which the dashboard requests the
+/// exploration run.
+///
+/// Main also keeps a task that receives `commands`:
+/// - [`Command::StartRun`]: spawn the trainer and forward each `TrainEvent`
+///   as [`AppEvent::Train`].
+/// - [`Command::Cancel`]: cancel the trainer.
+/// - [`Command::SaveModel`]: save the model and reply with
+///   [`AppEvent::ModelSaved`] or [`AppEvent::SaveFailed`].
+/// - [`Command::Quit`]: stop; `run` returns right after sending it.
+///
+/// The terminal is restored when this returns, whether by quit, error or
+/// Ctrl-C, and on a panic of this thread. With `TERM=dumb` it returns an
+/// error worded in the user's language before touching the terminal.
+pub async fn run(
+    options: UiOptions,
+    events: UnboundedReceiver<AppEvent>,
+    commands: UnboundedSender<Command>,
+) -> anyhow::Result<()> {
+    if std::env::var("TERM").is_ok_and(|term| term == "dumb") {
+        bail!(options.lang.text(&Msg::DumbTerminal));
+    }
+    let mut app = App::new(
+        options.lang,
+        options.theme,
+        options.exploration,
+        std::time::Instant::now(),
+    );
+    let mut guard = terminal::TerminalGuard::enter()?;
+    let io = LoopIo {
+        input: EventStream::new(),
+        events,
+        commands: &commands,
+        export_dir: &options.export_dir,
+    };
+    drive(&mut guard.terminal, &mut app, io).await?;
+    Ok(())
+}

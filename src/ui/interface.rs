@@ -1,0 +1,87 @@
+//! Messages between the dashboard and the rest of the program: events in,
+//! commands out.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::data::Dataset;
+use crate::model::Network;
+use crate::train::{RunConfig, TrainEvent};
+
+use super::status::PrepareProgress;
+
+/// Input events from the rest of the program: data progress, trainer
+/// events and save results.
+#[derive(Clone, Debug)]
+pub enum AppEvent {
+    /// Progress of reading the dataset.
+    Preparing(PrepareProgress),
+    /// The dataset is ready. The dashboard then starts the exploration run
+    /// by returning [`Command::StartRun`].
+    DataReady(Arc<Dataset>),
+    /// Preparing the dataset failed; the message is shown as it is.
+    DataFailed { message: String },
+    /// An event of the run in progress.
+    Train(TrainEvent),
+    /// Result of [`Command::SaveModel`]: the model was written to `path`.
+    ModelSaved { path: PathBuf },
+    /// Result of [`Command::SaveModel`]: saving failed with `message`.
+    SaveFailed { message: String },
+}
+
+/// Origin of the model that serves predictions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelSource {
+    /// The exploration run's weights after `epoch`.
+    Exploration { epoch: usize },
+    /// The model retrained on all training reviews for `epochs` epochs.
+    Retrained { epochs: usize },
+}
+
+/// Requests from the dashboard to the rest of the program.
+#[derive(Clone, Debug)]
+pub enum Command {
+    /// Start a training run; its events come back as [`AppEvent::Train`].
+    /// The dashboard sends this only while no run is in progress.
+    StartRun(RunConfig),
+    /// Cancel the run in progress.
+    Cancel,
+    /// Save `model`, the one serving predictions, and reply with
+    /// [`AppEvent::ModelSaved`] or [`AppEvent::SaveFailed`].
+    SaveModel {
+        model: Arc<Network>,
+        source: ModelSource,
+    },
+    /// The user quit. A run in progress has already been sent
+    /// [`Command::Cancel`].
+    Quit,
+}
+
+/// Effects of handling one event.
+#[derive(Debug, Default)]
+#[must_use]
+pub struct Update {
+    /// The screen must be drawn again.
+    pub redraw: bool,
+    pub commands: Vec<Command>,
+    /// The user asked to export the history; the event loop writes the files
+    /// and reports back with [`App::export_finished`].
+    pub export: bool,
+}
+
+impl Update {
+    pub(super) fn redraw() -> Self {
+        Self {
+            redraw: true,
+            ..Self::default()
+        }
+    }
+
+    pub(super) fn command(command: Command) -> Self {
+        Self {
+            redraw: true,
+            commands: vec![command],
+            export: false,
+        }
+    }
+}
