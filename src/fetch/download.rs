@@ -19,7 +19,7 @@ use super::{ARCHIVE_NAME, FetchError, Md5Digest, PART_SUFFIX, Progress, Source};
 /// Idle timeout used unless [`Downloader::with_idle_timeout`] sets another.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What a successful [`Downloader::run`] did.
+/// Result of a successful [`Downloader::run`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The destination already had the right size and checksum, so nothing was sent.
@@ -76,7 +76,7 @@ impl Downloader {
         self.data_dir.join(ARCHIVE_NAME)
     }
 
-    /// Returns the path that holds the archive while it downloads.
+    /// Returns the path of the file that contains the archive while it downloads.
     pub fn part_path(&self) -> PathBuf {
         self.data_dir.join(format!("{ARCHIVE_NAME}{PART_SUFFIX}"))
     }
@@ -93,7 +93,7 @@ impl Downloader {
     /// Downloads the archive unless the destination is already complete.
     ///
     /// A partial file from an earlier run is resumed with an HTTP Range request
-    /// when the server answers 206, and started over when it answers 200. A
+    /// when the server responds with 206, and started over when it responds with 200. A
     /// destination file with the wrong size or checksum is removed first, so that
     /// after any error no unverified file sits at the destination. This call blocks,
     /// so async callers run it with `tokio::task::spawn_blocking`.
@@ -281,7 +281,7 @@ impl Downloader {
     }
 
     /// Opens the partial file for appending at `offset`, or empties it when `offset`
-    /// is zero, and hashes the bytes it keeps.
+    /// is zero, and hashes the bytes already in it.
     fn open_part<'a>(&self, part: &'a Path, offset: u64) -> Result<PartFile<'a>, FetchError> {
         let open_error = |source: io::Error| match source.kind() {
             io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
@@ -299,8 +299,8 @@ impl Downloader {
 
         let mut hasher = Md5::new();
         let file = if offset > 0 {
-            let kept = hash_file_into(part, &mut hasher).map_err(open_error)?;
-            if kept != offset {
+            let existing_length = hash_file_into(part, &mut hasher).map_err(open_error)?;
+            if existing_length != offset {
                 return Err(FetchError::Io {
                     action: "resume",
                     path: part.to_owned(),

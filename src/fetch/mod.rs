@@ -22,7 +22,7 @@ pub use source::{Md5Digest, OFFICIAL_MD5, OFFICIAL_SIZE, OFFICIAL_URL, Source};
 /// File name of the archive inside the data directory.
 pub const ARCHIVE_NAME: &str = "aclImdb_v1.tar.gz";
 
-/// Suffix of the file that holds the archive until it is verified.
+/// Suffix of the file that contains the archive until it is verified.
 pub const PART_SUFFIX: &str = ".part";
 
 /// Environment variable that names a mirror URL to download from instead of

@@ -1,4 +1,4 @@
-//! Where the archive comes from: its URL, MD5 checksum and size.
+//! Source of the archive: its URL, MD5 checksum and size.
 
 use std::fmt;
 use std::str::FromStr;

@@ -29,7 +29,7 @@ impl PartFile<'_> {
     /// Appends the body to the file and returns the total bytes in it.
     ///
     /// The copy stops with [`FetchError::SizeMismatch`] once the file grows past
-    /// `limit`, and with [`FetchError::Cancelled`] when `progress` asks for it.
+    /// `limit`, and with [`FetchError::Cancelled`] when `progress` reports a cancellation.
     /// The file is synced to disk before this returns, also on errors, so that a
     /// later run can resume from it.
     pub(crate) fn copy_body(
