@@ -58,8 +58,8 @@ impl Downloader {
         self
     }
 
-    /// Sets how long connecting, or any single read or write, may make no progress
-    /// before the download fails with [`FetchError::TimedOut`].
+    /// Sets how long the name lookup, connecting, or any single read or write may
+    /// make no progress before the download fails with [`FetchError::TimedOut`].
     #[must_use]
     pub fn with_idle_timeout(mut self, idle_timeout: Duration) -> Self {
         self.idle_timeout = idle_timeout;
@@ -217,8 +217,8 @@ impl Downloader {
             reply = http::interpret(response.status(), response.headers(), 0);
         }
 
-        let (resumed, total) = match reply {
-            Reply::Continues { total } => (offset > 0, total.or(self.source.size())),
+        let (resumed, announced) = match reply {
+            Reply::Continues { total } => (offset > 0, total),
             Reply::Whole { total } => (false, total),
             Reply::RangeUnusable | Reply::Failed { .. } => {
                 return Err(FetchError::HttpStatus {
@@ -231,13 +231,15 @@ impl Downloader {
         if !resumed {
             offset = 0;
         }
-        self.check_announced_size(total)?;
+        self.check_announced_size(announced)?;
+        // Both sizes are equal when both are known. Either one bounds the copy and
+        // gives the progress bar its length.
+        let total = announced.or(self.source.size());
 
         let mut part_file = self.open_part(part, offset)?;
         progress.start(part_file.done, total);
-        let limit = self.source.size().or(total);
         let mut body = response.body_mut().as_reader();
-        let done = part_file.copy_body(&mut body, limit, total, &mut network, progress)?;
+        let done = part_file.copy_body(&mut body, total, &mut network, progress)?;
         let digest = digest_of(part_file.hasher);
 
         self.check_written(done, total, digest)?;
@@ -329,7 +331,7 @@ impl Downloader {
         actual: Md5Digest,
     ) -> Result<(), FetchError> {
         let url = self.source.url().to_owned();
-        if let Some(expected) = self.source.size().or(total)
+        if let Some(expected) = total
             && expected != done
         {
             return Err(FetchError::SizeMismatch {

@@ -5,11 +5,13 @@ use std::time::Duration;
 use ureq::Agent;
 use ureq::http::{HeaderMap, StatusCode};
 
-/// Builds a client whose connect, read and write steps each fail after `idle`
-/// without progress, and that returns HTTP error statuses as responses.
+/// Builds a client whose name lookup, connect, read and write steps each fail
+/// after `idle` without progress, and that returns HTTP error statuses as
+/// responses.
 pub(crate) fn agent(idle: Duration) -> Agent {
     Agent::config_builder()
         .http_status_as_error(false)
+        .timeout_resolve(Some(idle))
         .timeout_connect(Some(idle))
         .timeout_per_read(Some(idle))
         .timeout_per_write(Some(idle))

@@ -29,18 +29,17 @@ impl PartFile<'_> {
     /// Appends the body to the file and returns the total bytes in it.
     ///
     /// The copy stops with [`FetchError::SizeMismatch`] once the file grows past
-    /// `limit`, and with [`FetchError::Cancelled`] when `progress` reports a cancellation.
+    /// `total`, and with [`FetchError::Cancelled`] when `progress` reports a cancellation.
     /// The file is synced to disk before this returns, also on errors, so that a
     /// later run can resume from it.
     pub(crate) fn copy_body(
         &mut self,
         body: &mut impl Read,
-        limit: Option<u64>,
         total: Option<u64>,
         network: &mut NetworkContext<'_>,
         progress: &mut dyn Progress,
     ) -> Result<u64, FetchError> {
-        let copied = self.copy_blocks(body, limit, total, network, progress);
+        let copied = self.copy_blocks(body, total, network, progress);
         let synced = self
             .file
             .sync_all()
@@ -53,7 +52,6 @@ impl PartFile<'_> {
     fn copy_blocks(
         &mut self,
         body: &mut impl Read,
-        limit: Option<u64>,
         total: Option<u64>,
         network: &mut NetworkContext<'_>,
         progress: &mut dyn Progress,
@@ -81,7 +79,7 @@ impl PartFile<'_> {
             self.hasher.update(bytes);
             self.done += count as u64;
 
-            if let Some(expected) = limit.filter(|&expected| self.done > expected) {
+            if let Some(expected) = total.filter(|&expected| self.done > expected) {
                 return Err(FetchError::SizeMismatch {
                     url: network.url.to_owned(),
                     expected,
