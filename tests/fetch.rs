@@ -870,3 +870,28 @@ fn request_asks_for_identity_encoding() {
     let agent = requests[0].header("user-agent").unwrap_or_default();
     assert!(agent.starts_with("imdb-tui/"), "{agent}");
 }
+
+#[test]
+fn https_to_plain_server_fails_tls() {
+    let fixture = Fixture::new();
+    // Sends plain HTTP at once, which is no TLS handshake record.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        thread::sleep(Duration::from_millis(200));
+    });
+    let url = format!("https://{address}/{ARCHIVE_NAME}");
+    let source = Source::new(url, &fixture.md5()).unwrap();
+    let downloader = Downloader::new(fixture.dir.path())
+        .with_source(source)
+        .with_idle_timeout(Duration::from_secs(2));
+
+    let error = run_with_deadline(downloader, Duration::from_secs(5)).unwrap_err();
+    server.join().unwrap();
+
+    assert!(matches!(error, FetchError::Tls { .. }), "{error:?}");
+    assert!(!fixture.part().exists());
+}

@@ -157,6 +157,18 @@ impl NetworkContext<'_> {
     fn classify_io(&self, source: io::Error) -> FetchError {
         let url = self.url.to_owned();
         let dir = self.dir.to_owned();
+        // rustls reports a failed handshake or a bad record as an I/O error.
+        let from_tls = source
+            .get_ref()
+            .is_some_and(|inner| inner.is::<rustls::Error>());
+        if from_tls {
+            return FetchError::Tls {
+                url,
+                dir,
+                source: ureq::Error::Io(source),
+            };
+        }
+
         match source.kind() {
             io::ErrorKind::ConnectionRefused => FetchError::ConnectionRefused { url, dir },
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => self.timed_out(),
@@ -200,6 +212,14 @@ pub(crate) fn write_error(path: &Path, source: io::Error) -> FetchError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_can_cross_threads() {
+        // The dashboard runs the download on a blocking thread and sends the
+        // error back, and `anyhow` needs these bounds too.
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<FetchError>();
+    }
 
     fn context() -> NetworkContext<'static> {
         NetworkContext {
