@@ -895,3 +895,71 @@ fn https_to_plain_server_fails_tls() {
     assert!(matches!(error, FetchError::Tls { .. }), "{error:?}");
     assert!(!fixture.part().exists());
 }
+
+#[test]
+fn wrong_complete_part_restarts_without_range() {
+    let fixture = Fixture::new();
+    let body = fixture.archive.clone();
+    let server = Server::start(move |request, _| Reply::ranged(&body, request));
+    let stale = vec![b'x'; fixture.archive.len()];
+    fs::write(fixture.part(), &stale).unwrap();
+
+    let outcome = fixture
+        .downloader(&server)
+        .run(&mut ignore_progress())
+        .unwrap();
+
+    let length = fixture.archive.len() as u64;
+    assert_eq!(outcome, Outcome::Downloaded { bytes: length });
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].header("range"), None);
+    assert_eq!(fs::read(fixture.destination()).unwrap(), fixture.archive);
+}
+
+#[test]
+fn redirect_is_followed_when_resuming() {
+    let fixture = Fixture::new();
+    let body = fixture.archive.clone();
+    let half = body.len() / 2;
+    let server = Server::start(move |request, index| {
+        if request.line.starts_with(&format!("GET /{ARCHIVE_NAME} ")) {
+            return Reply::Send {
+                status: 302,
+                headers: vec![
+                    ("Location".into(), "/mirror/archive.tar.gz".into()),
+                    ("Content-Length".into(), "0".into()),
+                ],
+                body: Vec::new(),
+                cut_after: None,
+            };
+        }
+        match index {
+            1 => Reply::ranged(&body, request).cut_after(half),
+            _ => Reply::ranged(&body, request),
+        }
+    });
+    let downloader = fixture.downloader(&server);
+
+    let error = downloader.run(&mut ignore_progress()).unwrap_err();
+    assert!(
+        matches!(error, FetchError::ConnectionLost { .. }),
+        "{error:?}"
+    );
+    let part_length = fs::metadata(fixture.part()).unwrap().len();
+    let outcome = downloader.run(&mut ignore_progress()).unwrap();
+
+    let length = fixture.archive.len() as u64;
+    assert_eq!(
+        outcome,
+        Outcome::Resumed {
+            from: part_length,
+            bytes: length
+        }
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4);
+    assert!(requests[3].line.starts_with("GET /mirror/archive.tar.gz "));
+    assert_eq!(requests[3].range_start(), Some(part_length));
+    assert_eq!(fs::read(fixture.destination()).unwrap(), fixture.archive);
+}

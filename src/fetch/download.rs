@@ -93,16 +93,16 @@ impl Downloader {
     /// Downloads the archive unless the destination is already complete.
     ///
     /// A partial file from an earlier run is resumed with an HTTP Range request
-    /// when the server responds with 206, and started over when it responds with 200. A
-    /// destination file with the wrong size or checksum is removed first, so that
-    /// after any error no unverified file sits at the destination. This call blocks,
-    /// so async callers run it with `tokio::task::spawn_blocking`.
+    /// when the server responds with 206, and started over when it responds with
+    /// 200. A destination file with the wrong size or checksum is removed first, so
+    /// that after any error no unverified file sits at the destination. This call
+    /// blocks, so async callers run it with `tokio::task::spawn_blocking`.
     ///
     /// # Errors
     ///
-    /// Any [`FetchError`] but the two invalid-input variants, which come from
-    /// [`Source::new`]. Network errors and cancellation keep the partial file for
-    /// the next run. Size and checksum mismatches remove it.
+    /// Any [`FetchError`] except [`FetchError::InvalidMd5`], which only
+    /// [`Source::new`] returns. Network errors and cancellation keep the partial
+    /// file for the next run. Size and checksum mismatches remove it.
     pub fn run(&self, progress: &mut dyn Progress) -> Result<Outcome, FetchError> {
         let destination = self.destination();
         let part = self.part_path();
@@ -116,12 +116,13 @@ impl Downloader {
         }
         remove_if_present(&destination)?;
 
-        let offset = self.reusable_part_length(&part)?;
+        let mut offset = self.reusable_part_length(&part)?;
         if offset > 0 && self.source.size() == Some(offset) {
             // An earlier run wrote every byte but stopped before the rename.
             if let Some(outcome) = self.finish_complete_part(&part, offset, progress)? {
                 return Ok(outcome);
             }
+            offset = 0;
         }
 
         let agent = http::agent(self.idle_timeout);
