@@ -963,3 +963,58 @@ fn redirect_is_followed_when_resuming() {
     assert_eq!(requests[3].range_start(), Some(part_length));
     assert_eq!(fs::read(fixture.destination()).unwrap(), fixture.archive);
 }
+
+#[test]
+fn unannounced_length_uses_expected_size() {
+    let fixture = Fixture::new();
+    let body = fixture.archive.clone();
+    // No Content-Length, so the body ends when the server closes the connection.
+    let server = Server::start(move |_, _| Reply::Send {
+        status: 200,
+        headers: Vec::new(),
+        body: body.clone(),
+        cut_after: None,
+    });
+    let mut recorder = Recorder::default();
+
+    let outcome = fixture.downloader(&server).run(&mut recorder).unwrap();
+
+    let length = fixture.archive.len() as u64;
+    assert_eq!(outcome, Outcome::Downloaded { bytes: length });
+    assert_eq!(recorder.starts, [(0, Some(length))]);
+    assert_eq!(fs::read(fixture.destination()).unwrap(), fixture.archive);
+}
+
+#[test]
+fn overlong_unannounced_body_is_rejected() {
+    let fixture = Fixture::new();
+    let mut body = fixture.archive.clone();
+    body.extend_from_slice(&[0_u8; 1024 * 1024]);
+    let body_length = body.len() as u64;
+    let server = Server::start(move |_, _| Reply::Send {
+        status: 200,
+        headers: Vec::new(),
+        body: body.clone(),
+        cut_after: None,
+    });
+
+    let error = fixture
+        .downloader(&server)
+        .run(&mut ignore_progress())
+        .unwrap_err();
+
+    let length = fixture.archive.len() as u64;
+    let FetchError::SizeMismatch {
+        expected, actual, ..
+    } = error
+    else {
+        panic!("expected a size mismatch, got {error:?}");
+    };
+    assert_eq!(expected, length);
+    assert!(actual > length, "stopped at {actual} of {length} bytes");
+    // The copy stops within one block past the expected size instead of
+    // writing the whole body.
+    assert!(actual < body_length, "wrote all {actual} bytes");
+    assert!(!fixture.part().exists());
+    assert!(!fixture.destination().exists());
+}
