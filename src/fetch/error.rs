@@ -13,19 +13,23 @@ use super::{ARCHIVE_NAME, Md5Digest, URL_ENV_VAR};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
+    /// The URL is not http or https, or names no host.
     #[error(
         "invalid download URL {url:?}: expected an http:// or https:// URL with a host; pass a valid mirror URL with --url or {URL_ENV_VAR}"
     )]
     InvalidUrl { url: String },
 
+    /// The checksum is not 32 hexadecimal digits.
     #[error(
         "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; pass the mirror's checksum with --md5"
     )]
     InvalidMd5 { value: String },
 
+    /// The host name did not resolve, often because there is no network.
     #[error("could not resolve the host of {url}: check the network connection and retry, {}", fallback(.dir))]
     HostNotFound { url: String, dir: PathBuf },
 
+    /// The system has no route to the server.
     #[error("network unreachable for {url} ({source}): check the network connection and retry, {}", fallback(.dir))]
     NetworkUnreachable {
         url: String,
@@ -33,9 +37,11 @@ pub enum FetchError {
         source: io::Error,
     },
 
+    /// Nothing listens on the server's port.
     #[error("connection to {url} refused: retry later, {}", fallback(.dir))]
     ConnectionRefused { url: String, dir: PathBuf },
 
+    /// No byte arrived within the idle timeout.
     #[error("timed out: no data from {url} for {} s after {received} bytes; retry to resume, {}", .idle.as_secs_f64(), fallback(.dir))]
     TimedOut {
         url: String,
@@ -44,6 +50,7 @@ pub enum FetchError {
         received: u64,
     },
 
+    /// The connection closed or failed before the body ended.
     #[error("connection to {url} lost after {received} bytes ({source}); retry to resume from the partial file, {}", fallback(.dir))]
     ConnectionLost {
         url: String,
@@ -52,13 +59,15 @@ pub enum FetchError {
         source: io::Error,
     },
 
-    #[error("{url} returned HTTP status {status}; retry later, {}", fallback(.dir))]
+    /// The server responded with a status other than 200 or 206.
+    #[error("{url} returned HTTP status {status}; check the URL or retry later, {}", fallback(.dir))]
     HttpStatus {
         url: String,
         dir: PathBuf,
         status: u16,
     },
 
+    /// The TLS handshake or a TLS record failed.
     #[error("TLS failed for {url} ({source}); check the system clock and retry, {}", fallback(.dir))]
     Tls {
         url: String,
@@ -66,6 +75,7 @@ pub enum FetchError {
         source: ureq::Error,
     },
 
+    /// Any other failure of the HTTP client, such as a malformed response.
     #[error("HTTP request to {url} failed ({source}); retry, {}", fallback(.dir))]
     Http {
         url: String,
@@ -73,6 +83,7 @@ pub enum FetchError {
         source: ureq::Error,
     },
 
+    /// The announced or received size differs from the expected one.
     #[error(
         "size mismatch for {url}: expected {expected} bytes, the server sent {actual}; the partial file was removed; retry, or pass the mirror's checksum with --md5 if it serves another file"
     )]
@@ -82,6 +93,7 @@ pub enum FetchError {
         actual: u64,
     },
 
+    /// The downloaded bytes have another MD5 checksum than expected.
     #[error(
         "checksum mismatch for {url}: expected MD5 {expected}, got {actual}; the download was removed; retry, or pass a mirror with --url and its checksum with --md5"
     )]
@@ -91,12 +103,15 @@ pub enum FetchError {
         actual: Md5Digest,
     },
 
-    #[error("data directory {} is not writable ({source}); create it with write permission or choose another data directory", .dir.display())]
+    /// The data directory cannot be created or written.
+    #[error("cannot create or write the data directory {} ({source}); make it a writable directory or choose another data directory", .dir.display())]
     DataDir { dir: PathBuf, source: io::Error },
 
+    /// The disk or the quota is full.
     #[error("disk full while writing {}; free space on that disk and retry to resume", .path.display())]
     DiskFull { path: PathBuf, source: io::Error },
 
+    /// Another failure to read, write, rename or remove a file.
     #[error("could not {action} {} ({source}); check its permissions and retry", .path.display())]
     Io {
         action: &'static str,
@@ -104,6 +119,7 @@ pub enum FetchError {
         source: io::Error,
     },
 
+    /// [`Progress::is_cancelled`](super::Progress::is_cancelled) returned true.
     #[error("download cancelled after {received} bytes; run it again to resume")]
     Cancelled { received: u64 },
 }
