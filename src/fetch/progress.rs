@@ -50,6 +50,11 @@ const SIZED_TEMPLATE: &str =
 /// Template for a download whose size the server did not send.
 const UNSIZED_TEMPLATE: &str = "{spinner} {binary_bytes} {binary_bytes_per_sec} {elapsed}";
 
+/// Template for a finished download. It shows no rate, because indicatif computes
+/// the final rate as position over elapsed time, which counts resumed bytes as
+/// if this run had received them.
+const FINISHED_TEMPLATE: &str = "{wide_bar} {binary_bytes}/{binary_total_bytes} in {elapsed}";
+
 impl BarProgress {
     /// Creates a bar on standard error, hidden when standard error is not a terminal.
     pub fn new() -> Self {
@@ -99,6 +104,10 @@ impl Progress for BarProgress {
     }
 
     fn finish(&mut self) {
+        if self.bar.length().is_none() {
+            self.bar.set_length(self.bar.position());
+        }
+        self.bar.set_style(style(FINISHED_TEMPLATE));
         self.bar.finish();
     }
 }
@@ -117,6 +126,7 @@ mod tests {
     fn templates_are_valid() {
         assert!(ProgressStyle::with_template(SIZED_TEMPLATE).is_ok());
         assert!(ProgressStyle::with_template(UNSIZED_TEMPLATE).is_ok());
+        assert!(ProgressStyle::with_template(FINISHED_TEMPLATE).is_ok());
     }
 
     #[test]
@@ -129,6 +139,16 @@ mod tests {
         progress.advance(100, Some(100));
         progress.finish();
         assert_eq!(progress.bar().position(), 100);
+        assert!(progress.bar().is_finished());
+    }
+
+    #[test]
+    fn unsized_bar_gets_length_at_finish() {
+        let mut progress = BarProgress::with_bar(ProgressBar::hidden());
+        progress.start(0, None);
+        progress.advance(70, None);
+        progress.finish();
+        assert_eq!(progress.bar().length(), Some(70));
         assert!(progress.bar().is_finished());
     }
 
