@@ -11,7 +11,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// numbers over a channel.
 pub trait Progress {
     /// Called when the response arrives. `done` is above zero when a partial file
-    /// is resumed, and `total` is `None` when the server sends no length.
+    /// is resumed, and `total` is `None` when neither the source nor the server
+    /// gives the size.
     fn start(&mut self, done: u64, total: Option<u64>) {
         self.advance(done, total);
     }
@@ -56,7 +57,8 @@ const UNSIZED_TEMPLATE: &str = "{spinner} {binary_bytes} {binary_bytes_per_sec} 
 const FINISHED_TEMPLATE: &str = "{wide_bar} {binary_bytes}/{binary_total_bytes} in {elapsed}";
 
 impl BarProgress {
-    /// Creates a bar on standard error, hidden when standard error is not a terminal.
+    /// Creates a bar on standard error. indicatif 0.18 hides it when standard error
+    /// is not a terminal or `TERM` is unset or `dumb`.
     pub fn new() -> Self {
         Self::with_bar(ProgressBar::no_length())
     }
