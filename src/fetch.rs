@@ -1,1 +1,0 @@
-//! Downloading the dataset.
