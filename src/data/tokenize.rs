@@ -16,48 +16,92 @@
 pub const TOKENIZER_VERSION: u32 = 1;
 
 /// Calls `emit` with each word of `text`, in order.
+pub fn for_each_token(text: &[u8], mut emit: impl FnMut(&str)) {
+    for_each_token_bytes(text, |token| {
+        // Always `Ok`: words are built from whole UTF-8 characters.
+        if let Ok(token) = std::str::from_utf8(token) {
+            emit(token);
+        }
+    });
+}
+
+/// Byte classes of the fast path, as bit flags so a loop can test several
+/// at once.
+const LOWER_OR_DIGIT: u8 = 1;
+const UPPER: u8 = 2;
+const WORD_BYTE: u8 = LOWER_OR_DIGIT | UPPER;
+const OPEN_TAG: u8 = 4;
+const APOSTROPHE: u8 = 8;
+const NON_ASCII: u8 = 16;
+
+/// Class of every byte; ASCII bytes without a flag separate words.
+static BYTE_CLASSES: [u8; 256] = byte_classes();
+
+const fn byte_classes() -> [u8; 256] {
+    let mut classes = [0; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        classes[byte] = match byte as u8 {
+            b'a'..=b'z' | b'0'..=b'9' => LOWER_OR_DIGIT,
+            b'A'..=b'Z' => UPPER,
+            b'<' => OPEN_TAG,
+            b'\'' => APOSTROPHE,
+            0x80..=0xFF => NON_ASCII,
+            _ => 0,
+        };
+        byte += 1;
+    }
+    classes
+}
+
+/// Calls `emit` with the UTF-8 bytes of each word of `text`, in order. The
+/// dataset reader uses this form to skip a UTF-8 check per word.
 ///
 /// Runs of ASCII letters and digits followed by ASCII punctuation or space,
 /// the common case in English reviews, are emitted straight from `text`
 /// without copying unless they contain capitals. Every other word goes
 /// through [`finish_word`], which applies the full rules character by
 /// character.
-pub fn for_each_token(text: &[u8], mut emit: impl FnMut(&str)) {
+pub(crate) fn for_each_token_bytes(text: &[u8], mut emit: impl FnMut(&[u8])) {
     let mut word = String::new();
     let mut position = 0;
 
     while position < text.len() {
-        let byte = text[position];
+        let class = BYTE_CLASSES[usize::from(text[position])];
 
-        if byte.is_ascii_alphanumeric() {
+        if class & WORD_BYTE != 0 {
             let start = position;
-            let mut has_capitals = false;
-            while let Some(&next) = text.get(position) {
-                if !next.is_ascii_alphanumeric() {
+            let mut run_classes = class;
+            position += 1;
+            while position < text.len() {
+                let next = BYTE_CLASSES[usize::from(text[position])];
+                if next & WORD_BYTE == 0 {
                     break;
                 }
-                has_capitals |= next.is_ascii_uppercase();
+                run_classes |= next;
                 position += 1;
             }
             let run = &text[start..position];
 
-            match text.get(position) {
+            let next = text
+                .get(position)
+                .map_or(0, |&byte| BYTE_CLASSES[usize::from(byte)]);
+            if next & (APOSTROPHE | NON_ASCII) != 0 {
                 // An apostrophe or a non-ASCII letter may continue the word.
-                Some(&next) if next == b'\'' || !next.is_ascii() => {
-                    push_ascii_lowercase(&mut word, run);
-                    position = finish_word(text, position, &mut word, &mut emit);
-                }
-                _ => emit_ascii(run, has_capitals, &mut word, &mut emit),
+                push_ascii_lowercase(&mut word, run);
+                position = finish_word(text, position, &mut word, &mut emit);
+            } else {
+                emit_ascii(run, run_classes & UPPER != 0, &mut word, &mut emit);
             }
-        } else if byte.is_ascii() {
+        } else if class & NON_ASCII != 0 {
+            position = finish_word(text, position, &mut word, &mut emit);
+        } else {
             position += 1;
-            if byte == b'<'
+            if class == OPEN_TAG
                 && let Some(length) = line_break_length(&text[position - 1..])
             {
                 position += length - 1;
             }
-        } else {
-            position = finish_word(text, position, &mut word, &mut emit);
         }
     }
 }
@@ -70,7 +114,7 @@ fn finish_word(
     text: &[u8],
     mut position: usize,
     word: &mut String,
-    emit: &mut impl FnMut(&str),
+    emit: &mut impl FnMut(&[u8]),
 ) -> usize {
     let mut pending_apostrophe = false;
 
@@ -124,13 +168,12 @@ fn finish_word(
 }
 
 /// Emits a run of ASCII letters and digits, lowercased.
-fn emit_ascii(run: &[u8], has_capitals: bool, word: &mut String, emit: &mut impl FnMut(&str)) {
+fn emit_ascii(run: &[u8], has_capitals: bool, word: &mut String, emit: &mut impl FnMut(&[u8])) {
     if has_capitals {
         push_ascii_lowercase(word, run);
         flush(word, emit);
-    } else if let Ok(token) = std::str::from_utf8(run) {
-        // Always `Ok`, because the run is ASCII.
-        emit(token);
+    } else {
+        emit(run);
     }
 }
 
@@ -145,9 +188,9 @@ pub fn tokenize(text: &str) -> Vec<String> {
     tokens
 }
 
-fn flush(word: &mut String, emit: &mut impl FnMut(&str)) {
+fn flush(word: &mut String, emit: &mut impl FnMut(&[u8])) {
     if !word.is_empty() {
-        emit(word);
+        emit(word.as_bytes());
         word.clear();
     }
 }
