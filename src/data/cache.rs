@@ -122,7 +122,12 @@ pub(crate) enum LoadError {
 
 impl From<io::Error> for LoadError {
     fn from(error: io::Error) -> Self {
-        if error.kind() == io::ErrorKind::NotFound {
+        // A cache folder below a regular file gives `NotADirectory`: no cache
+        // can exist there, and saving reports the problem.
+        if matches!(
+            error.kind(),
+            io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+        ) {
             Self::Missing
         } else {
             Self::Unusable(format!("it could not be read ({error})"))
@@ -316,11 +321,15 @@ pub(crate) fn save(
     train: &Split,
     test: &Split,
 ) -> io::Result<PathBuf> {
-    fs::create_dir_all(folder)?;
+    let in_folder = |error: io::Error| {
+        io::Error::new(error.kind(), format!("in {}: {error}", folder.display()))
+    };
+    fs::create_dir_all(folder).map_err(in_folder)?;
     let temporary = tempfile::Builder::new()
         .prefix(".imdb-prepared-")
         .suffix(".tmp")
-        .tempfile_in(folder)?;
+        .tempfile_in(folder)
+        .map_err(in_folder)?;
 
     {
         let output = BufWriter::with_capacity(1 << 20, temporary.as_file());
