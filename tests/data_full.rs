@@ -8,8 +8,14 @@
 // Helpers outside `#[test]` functions fail the test by panicking too.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+use flate2::Compression;
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
 
 use imdb_tui::data::{
     DATA_ENV_VAR, DataSource, Dataset, PrepareOptions, Split, locate_from, prepare,
@@ -112,4 +118,46 @@ fn full_dataset_cache_round_trip() {
         "from the source: {fresh_seconds:.3} s with the cache write; from the cache: \
          {cached_seconds:.3} s (test profile)"
     );
+}
+
+#[test]
+#[ignore = "needs IMDB_DATA; run with --include-ignored"]
+fn full_tarball_and_folder_identical() {
+    let source = full_source();
+    let temp = tempfile::tempdir().unwrap();
+
+    // Make the other form of the same data in a temporary folder.
+    let (tarball, folder) = match &source {
+        DataSource::Tarball(path) => {
+            let file = BufReader::new(File::open(path).unwrap());
+            tar::Archive::new(MultiGzDecoder::new(file))
+                .unpack(temp.path())
+                .unwrap();
+            (
+                source.clone(),
+                DataSource::Folder(temp.path().join("aclImdb")),
+            )
+        }
+        DataSource::Folder(path) => {
+            let tarball = temp.path().join("aclImdb.tar.gz");
+            let encoder = GzEncoder::new(File::create(&tarball).unwrap(), Compression::fast());
+            let mut builder = tar::Builder::new(encoder);
+            builder.append_dir_all("aclImdb", path).unwrap();
+            builder.into_inner().unwrap().finish().unwrap();
+            (DataSource::Tarball(tarball), source.clone())
+        }
+    };
+
+    let options = PrepareOptions::default();
+    let from_tarball = prepare(&tarball, &options, &mut |_| {}).unwrap().dataset;
+    let started = Instant::now();
+    let from_folder = prepare(&folder, &options, &mut |_| {}).unwrap().dataset;
+    println!(
+        "prepared the extracted folder in {:.3} s (test profile)",
+        started.elapsed().as_secs_f64()
+    );
+
+    assert_eq!(from_tarball.vocabulary, from_folder.vocabulary);
+    assert_eq!(from_tarball.train, from_folder.train);
+    assert_eq!(from_tarball.test, from_folder.test);
 }
