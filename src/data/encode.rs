@@ -8,13 +8,12 @@ use rustc_hash::FxHasher;
 use super::error::DataError;
 use super::read::{Batch, BatchForm, ReviewHeader, SplitKind, label_folder};
 use super::split::{Split, Vocabulary};
-use super::tokenize::for_each_token_bytes;
 
 /// Marks a word that is not in the vocabulary.
 const NOT_IN_VOCABULARY: u32 = u32::MAX;
 
-/// Hashes a word for [`WordTable`]. The reader thread calls it, so that the
-/// encoder thread only looks words up.
+/// Hashes a word for [`WordTable`]. Whichever thread tokenizes a review
+/// hashes its words too.
 pub(crate) fn hash_word(word: &[u8]) -> u64 {
     let mut hasher = FxHasher::default();
     hasher.write(word);
@@ -122,12 +121,30 @@ impl WordTable {
     }
 }
 
-/// Returns the first 8 bytes of `word` as a number, zero-padded.
+/// Returns the first 8 bytes of `word` as a little-endian number,
+/// zero-padded. Builds the value from whole loads, because copying the bytes
+/// into an array and reading it back as one number stalls on store-to-load
+/// forwarding in this hot loop.
 fn word_prefix(word: &[u8]) -> u64 {
-    let mut prefix = [0_u8; 8];
-    let length = word.len().min(8);
-    prefix[..length].copy_from_slice(&word[..length]);
-    u64::from_le_bytes(prefix)
+    let length = word.len();
+    if let Some(head) = word.first_chunk::<8>() {
+        return u64::from_le_bytes(*head);
+    }
+    if length >= 4 {
+        // Two 4-byte loads that overlap when the word is shorter than 8; the
+        // overlapping bytes are equal, so OR-ing them keeps them intact.
+        let low = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+        let tail = &word[length - 4..];
+        let high = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
+        return u64::from(low) | (u64::from(high) << ((length - 4) * 8));
+    }
+    if length > 0 {
+        // The first, middle and last byte cover every length from 1 to 3.
+        return u64::from(word[0])
+            | (u64::from(word[length / 2]) << (length / 2 * 8))
+            | (u64::from(word[length - 1]) << ((length - 1) * 8));
+    }
+    0
 }
 
 /// One review after tokenizing: its header and where its distinct word ids
@@ -145,6 +162,8 @@ struct EncodedReview {
 #[derive(Debug, Default)]
 pub(crate) struct Encoder {
     words: WordTable,
+    /// Buffer for tokenizing [`BatchForm::Text`] batches, kept for reuse.
+    tokenized: Batch,
     /// Distinct word ids of each review, review after review.
     word_ids: Vec<u32>,
     reviews: Vec<EncodedReview>,
@@ -157,24 +176,33 @@ impl Encoder {
 
     pub(crate) fn add_batch(&mut self, batch: &Batch) {
         match batch.form {
+            BatchForm::Tokens => self.add_tokens(batch),
             BatchForm::Text => {
+                let mut tokenized = std::mem::take(&mut self.tokenized);
+                tokenized.clear();
                 for (header, text) in batch.texts() {
-                    let review = self.start_review(*header);
-                    for_each_token_bytes(text, |token| {
-                        self.add_token(&review, hash_word(token), token);
-                    });
-                    self.finish_review(review);
+                    tokenized.push_tokens(*header, text);
                 }
+                self.add_tokens(&tokenized);
+                self.tokenized = tokenized;
             }
-            BatchForm::Tokens => {
-                for (header, tokens) in batch.token_lists() {
-                    let review = self.start_review(*header);
-                    for (hash, token) in tokens {
-                        self.add_token(&review, hash, token);
-                    }
-                    self.finish_review(review);
-                }
+        }
+    }
+
+    /// Adds the reviews of a [`BatchForm::Tokens`] batch.
+    fn add_tokens(&mut self, batch: &Batch) {
+        let mut token_index = 0;
+        let mut word_start = 0;
+        for &(header, token_count) in &batch.reviews {
+            let review = self.start_review(header);
+            for index in token_index..token_index + token_count {
+                let (hash, length) = batch.tokens[index];
+                let token = &batch.words[word_start..word_start + length];
+                word_start += length;
+                self.add_token(&review, hash, token);
             }
+            token_index += token_count;
+            self.finish_review(review);
         }
     }
 
@@ -346,4 +374,47 @@ fn build_split(reviews: &[EncodedReview], word_ids: &[u32], vocabulary_index: &[
     }
     split.indices.shrink_to_fit();
     split
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_prefix_matches_padded_bytes() {
+        let text = b"abcdefghijk";
+        for length in 0..=text.len() {
+            let word = &text[..length];
+            let mut padded = [0_u8; 8];
+            let copied = length.min(8);
+            padded[..copied].copy_from_slice(&word[..copied]);
+            assert_eq!(
+                word_prefix(word),
+                u64::from_le_bytes(padded),
+                "length {length}"
+            );
+        }
+    }
+
+    #[test]
+    fn word_table_ids_are_stable() {
+        let mut table = WordTable::default();
+        let words: Vec<String> = (0..100_000).map(|number| format!("w{number}")).collect();
+        for (expected, word) in words.iter().enumerate() {
+            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            assert_eq!(id as usize, expected);
+        }
+        // Lookups after the table grew several times find the same ids.
+        for (expected, word) in words.iter().enumerate() {
+            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            assert_eq!(id as usize, expected, "{word}");
+            assert_eq!(table.word(id), word.as_bytes());
+        }
+        assert_eq!(table.len(), words.len());
+
+        // Words that share their first 8 bytes differ in the rest.
+        let (long, _) = table.entry_of(b"abcdefgh-long", hash_word(b"abcdefgh-long"));
+        let (other, _) = table.entry_of(b"abcdefgh-lung", hash_word(b"abcdefgh-lung"));
+        assert_ne!(long, other);
+    }
 }

@@ -104,27 +104,14 @@ impl Batch {
         })
     }
 
-    /// Returns each review of a [`BatchForm::Tokens`] batch with an iterator
-    /// over its tokens and their hashes.
-    pub(crate) fn token_lists(
-        &self,
-    ) -> impl Iterator<Item = (&ReviewHeader, impl Iterator<Item = (u64, &[u8])>)> {
-        let mut first_token = 0;
-        let mut word_start = 0;
-        self.reviews.iter().map(move |(header, token_count)| {
-            let tokens = &self.tokens[first_token..first_token + token_count];
-            first_token += token_count;
-
-            let mut start = word_start;
-            word_start += tokens.iter().map(|&(_, length)| length).sum::<usize>();
-            let words = &self.words;
-            let review_tokens = tokens.iter().map(move |&(hash, length)| {
-                let word = &words[start..start + length];
-                start += length;
-                (hash, word)
-            });
-            (header, review_tokens)
-        })
+    /// Tokenizes `text` into this [`BatchForm::Tokens`] batch as one review.
+    pub(crate) fn push_tokens(&mut self, header: ReviewHeader, text: &[u8]) {
+        let first_token = self.tokens.len();
+        for_each_token_bytes(text, |token| {
+            self.tokens.push((hash_word(token), token.len()));
+            self.words.extend_from_slice(token);
+        });
+        self.reviews.push((header, self.tokens.len() - first_token));
     }
 
     fn bytes(&self) -> usize {
@@ -134,7 +121,7 @@ impl Batch {
         }
     }
 
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.reviews.clear();
         self.text.clear();
         self.tokens.clear();
