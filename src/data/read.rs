@@ -175,14 +175,7 @@ impl<'a> BatchSender<'a> {
             BatchForm::Tokens => {
                 self.text.clear();
                 read_text(&mut self.text)?;
-                let first_token = batch.tokens.len();
-                for_each_token_bytes(&self.text, |token| {
-                    batch.tokens.push((hash_word(token), token.len()));
-                    batch.words.extend_from_slice(token);
-                });
-                batch
-                    .reviews
-                    .push((header, batch.tokens.len() - first_token));
+                batch.push_tokens(header, &self.text);
 
                 // A single huge review would keep this buffer at full size.
                 if self.text.capacity() > BATCH_BYTES * 4 {
