@@ -293,7 +293,7 @@ fn vocabulary_counts_training_occurrences() {
 fn vocabulary_tie_break_by_bytes() {
     let temp = TempDir::new().unwrap();
     let files: Vec<(String, Vec<u8>)> = [
-        // Every word occurs twice except "d"; "Z" lowercases to "z", and
+        // Every word occurs twice except "d". "Z" lowercases to "z", and
         // "é" (bytes C3 A9) sorts after every ASCII word.
         ("train/pos/1_9.txt", "c b é Z a d"),
         ("train/neg/2_1.txt", "a b c é z"),
@@ -711,7 +711,7 @@ fn locate_search_order() {
         DataSource::Folder(folder.clone())
     );
 
-    // IMDB_DATA comes before data/, and --data before both; an empty
+    // IMDB_DATA comes before data/, and --data before both. An empty
     // IMDB_DATA counts as unset.
     assert_eq!(
         locate_from(None, Some(&labeled), &data_dir).unwrap(),

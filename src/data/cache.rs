@@ -37,10 +37,10 @@ pub(crate) struct CacheKey {
     vocabulary_size: usize,
     /// Canonical path of the tarball or folder.
     source_path: String,
-    /// File size of a tarball; for a folder, the sum of the sizes that the
+    /// File size of a tarball. For a folder, the sum of the sizes that the
     /// file system reports for it and its four class folders.
     source_size: u64,
-    /// Modification time, since the Unix epoch; for a folder, the latest of
+    /// Modification time, since the Unix epoch. For a folder, the latest of
     /// it and its four class folders.
     source_modified_seconds: u64,
     source_modified_nanoseconds: u32,
@@ -78,7 +78,8 @@ impl CacheKey {
         })
     }
 
-    /// Says why a cache made under `stored` cannot stand for `self`.
+    /// Returns why a cache made under `stored` cannot stand for `self`, or
+    /// `None` if it can.
     fn mismatch(&self, stored: &CacheKey) -> Option<String> {
         if stored.format != self.format {
             Some(format!(
@@ -122,7 +123,7 @@ pub(crate) enum LoadError {
 
 impl From<io::Error> for LoadError {
     fn from(error: io::Error) -> Self {
-        // A cache folder below a regular file gives `NotADirectory`: no cache
+        // A cache folder below a regular file gives `NotADirectory`. No cache
         // can exist there, and saving reports the problem.
         if matches!(
             error.kind(),
@@ -250,7 +251,7 @@ fn read_split(
 }
 
 /// Checks every invariant of [`Split`] that the rest of the program relies
-/// on; returns what is wrong otherwise.
+/// on, and returns what is wrong otherwise.
 pub(crate) fn check_split(split: &Split, vocabulary_size: usize) -> Result<(), String> {
     let reviews = split.labels.len();
     if reviews == 0 {

@@ -131,7 +131,7 @@ fn word_prefix(word: &[u8]) -> u64 {
         return u64::from_le_bytes(*head);
     }
     if length >= 4 {
-        // Two 4-byte loads that overlap when the word is shorter than 8; the
+        // Two 4-byte loads overlap when the word is shorter than 8. The
         // overlapping bytes are equal, so OR-ing them keeps them intact.
         let low = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
         let tail = &word[length - 4..];
@@ -245,8 +245,8 @@ impl Encoder {
             });
         }
 
-        // Canonical order: train before test; within each, negative reviews
-        // first, then positive, each by ascending id.
+        // Canonical order is train before test. Within each, negative
+        // reviews come first, then positive, each by ascending id.
         self.reviews.sort_unstable_by_key(|review| {
             let header = review.header;
             (header.split, header.label, header.id)

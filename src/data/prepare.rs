@@ -16,8 +16,9 @@ use super::split::{Dataset, Split, Vocabulary};
 /// Vocabulary size of the classic Keras IMDB example.
 pub const DEFAULT_VOCAB_SIZE: usize = 10_000;
 
-/// Batches waiting between the reader thread and the encoder. Two keep both
-/// threads busy; more would only hold more text in memory.
+/// Batches waiting between the reader thread and the encoder. Two let the
+/// reader run ahead while the encoder works, and more would only hold more
+/// text in memory.
 const QUEUED_BATCHES: usize = 2;
 
 /// How to prepare the dataset.
@@ -25,7 +26,7 @@ const QUEUED_BATCHES: usize = 2;
 pub struct PrepareOptions {
     /// Number of words in the vocabulary, which is the network's input width.
     pub vocab_size: usize,
-    /// Folder for the cache file (normally `data/`); `None` disables the
+    /// Folder for the cache file, normally `data/`. `None` disables the
     /// cache.
     pub cache_dir: Option<PathBuf>,
 }
@@ -43,10 +44,10 @@ impl Default for PrepareOptions {
 /// Step that [`prepare`] is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PrepareStage {
-    /// Reading the cache file; bytes count the cache file.
+    /// Reading the cache file, whose size the bytes count.
     LoadingCache,
-    /// Reading and tokenizing reviews; bytes count the compressed tarball or
-    /// the review files of a folder.
+    /// Reading and tokenizing reviews. The bytes count the compressed
+    /// tarball, or the review files of a folder.
     ReadingReviews,
     /// Choosing the vocabulary and encoding the splits.
     BuildingVocabulary,
@@ -113,7 +114,7 @@ pub fn prepare(
     let source_name = source.to_string();
     let mut warnings = Vec::new();
     // Without metadata there is no key, so the cache is neither read nor
-    // written; reading the source reports the underlying problem.
+    // written. Reading the source then reports the underlying problem.
     let key = CacheKey::of_source(source, options.vocab_size);
 
     if let (Some(folder), Ok(key)) = (&options.cache_dir, &key) {
