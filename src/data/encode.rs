@@ -1,0 +1,420 @@
+//! Turning review texts into word ids, choosing the vocabulary, and building
+//! the encoded splits.
+
+use std::hash::Hasher;
+
+use rustc_hash::FxHasher;
+
+use super::error::DataError;
+use super::read::{Batch, BatchForm, ReviewHeader, SplitKind, label_folder};
+use super::split::{Split, Vocabulary};
+
+/// Marks a word that is not in the vocabulary.
+const NOT_IN_VOCABULARY: u32 = u32::MAX;
+
+/// Hashes a word for [`WordTable`]. Whichever thread tokenizes a review
+/// hashes its words too.
+pub(crate) fn hash_word(word: &[u8]) -> u64 {
+    let mut hasher = FxHasher::default();
+    hasher.write(word);
+    hasher.finish()
+}
+
+/// Per-word data of the encoder, packed so that a lookup touches one cache
+/// line for most words.
+#[derive(Clone, Copy, Debug, Default)]
+struct WordEntry {
+    /// First 8 bytes of the word, zero-padded: all of it for most words.
+    prefix: u64,
+    /// Start of the word in [`WordTable::bytes`].
+    start: usize,
+    length: u32,
+    /// Number (starting at 1) of the last review that contained the word, to
+    /// keep each word once per review without sorting.
+    last_review: u32,
+    /// Occurrences in the training reviews.
+    train_count: u64,
+}
+
+/// Every distinct word seen, with a dense id in order of first sight.
+///
+/// An open-addressing table specialized for this one job. The hash comes
+/// precomputed from whichever thread tokenized. Each slot packs the high half
+/// of the hash beside the id, so most mismatches are rejected without reading
+/// the entry. Frequent words, seen first, get low ids whose entries stay in
+/// cache.
+#[derive(Debug, Default)]
+struct WordTable {
+    /// Empty (0), or the hash's high 32 bits above the word's id plus one.
+    slots: Vec<u64>,
+    entries: Vec<WordEntry>,
+    /// Bytes of every word, one after the other.
+    bytes: Vec<u8>,
+}
+
+impl WordTable {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn word(&self, id: u32) -> &[u8] {
+        let entry = &self.entries[id as usize];
+        &self.bytes[entry.start..entry.start + entry.length as usize]
+    }
+
+    /// Returns the id and entry of `word`, adding it first if it is new.
+    fn entry_of(&mut self, word: &[u8], hash: u64) -> (u32, &mut WordEntry) {
+        if self.len() * 2 >= self.slots.len() {
+            self.grow();
+        }
+
+        let mask = self.slots.len() - 1;
+        let tag = hash >> 32;
+        let prefix = word_prefix(word);
+        let mut position = hash as usize & mask;
+        loop {
+            let slot = self.slots[position];
+            if slot == 0 {
+                let id = self.len() as u32;
+                self.slots[position] = (tag << 32) | u64::from(id + 1);
+                self.entries.push(WordEntry {
+                    prefix,
+                    start: self.bytes.len(),
+                    length: word.len() as u32,
+                    last_review: 0,
+                    train_count: 0,
+                });
+                self.bytes.extend_from_slice(word);
+                let entry = &mut self.entries[id as usize];
+                return (id, entry);
+            }
+
+            if slot >> 32 == tag {
+                let id = (slot as u32) - 1;
+                let entry = self.entries[id as usize];
+                let same = entry.length as usize == word.len()
+                    && entry.prefix == prefix
+                    && (word.len() <= 8
+                        || self.bytes[entry.start..entry.start + word.len()] == *word);
+                if same {
+                    return (id, &mut self.entries[id as usize]);
+                }
+            }
+            position = (position + 1) & mask;
+        }
+    }
+
+    /// Doubles the slots (at least 64K) and places every word again.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1 << 16);
+        let mask = size - 1;
+        let mut slots = vec![0_u64; size];
+        for id in 0..self.len() as u32 {
+            let hash = hash_word(self.word(id));
+            let mut position = hash as usize & mask;
+            while slots[position] != 0 {
+                position = (position + 1) & mask;
+            }
+            slots[position] = ((hash >> 32) << 32) | u64::from(id + 1);
+        }
+        self.slots = slots;
+    }
+}
+
+/// Returns the first 8 bytes of `word` as a little-endian number,
+/// zero-padded. Builds the value from whole loads, because copying the bytes
+/// into an array and reading it back as one number stalls on store-to-load
+/// forwarding in this hot loop.
+fn word_prefix(word: &[u8]) -> u64 {
+    let length = word.len();
+    if let Some(head) = word.first_chunk::<8>() {
+        return u64::from_le_bytes(*head);
+    }
+    if length >= 4 {
+        // Two 4-byte loads overlap when the word is shorter than 8. The
+        // overlapping bytes are equal, so OR-ing them keeps them intact.
+        let low = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+        let tail = &word[length - 4..];
+        let high = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
+        return u64::from(low) | (u64::from(high) << ((length - 4) * 8));
+    }
+    if length > 0 {
+        // The first, middle and last byte cover every length from 1 to 3.
+        return u64::from(word[0])
+            | (u64::from(word[length / 2]) << (length / 2 * 8))
+            | (u64::from(word[length - 1]) << ((length - 1) * 8));
+    }
+    0
+}
+
+/// One review after tokenizing: its header and where its distinct word ids
+/// sit in [`Encoder::word_ids`].
+#[derive(Clone, Copy, Debug)]
+struct EncodedReview {
+    header: ReviewHeader,
+    start: usize,
+    end: usize,
+}
+
+/// Turns tokenized reviews into word ids as they arrive, so that no text is
+/// kept: each review is reduced to the distinct ids of its words, and
+/// training reviews add to the word counts that choose the vocabulary.
+#[derive(Debug, Default)]
+pub(crate) struct Encoder {
+    words: WordTable,
+    /// Buffer for tokenizing [`BatchForm::Text`] batches, kept for reuse.
+    tokenized: Batch,
+    /// Distinct word ids of each review, review after review.
+    word_ids: Vec<u32>,
+    reviews: Vec<EncodedReview>,
+}
+
+impl Encoder {
+    pub(crate) fn reviews_read(&self) -> usize {
+        self.reviews.len()
+    }
+
+    pub(crate) fn add_batch(&mut self, batch: &Batch) {
+        match batch.form {
+            BatchForm::Tokens => self.add_tokens(batch),
+            BatchForm::Text => {
+                let mut tokenized = std::mem::take(&mut self.tokenized);
+                tokenized.clear();
+                for (header, text) in batch.texts() {
+                    tokenized.push_tokens(*header, text);
+                }
+                self.add_tokens(&tokenized);
+                self.tokenized = tokenized;
+            }
+        }
+    }
+
+    /// Adds the reviews of a [`BatchForm::Tokens`] batch.
+    fn add_tokens(&mut self, batch: &Batch) {
+        let mut token_index = 0;
+        let mut word_start = 0;
+        for &(header, token_count) in &batch.reviews {
+            let review = self.start_review(header);
+            for index in token_index..token_index + token_count {
+                let (hash, length) = batch.tokens[index];
+                let token = &batch.words[word_start..word_start + length];
+                word_start += length;
+                self.add_token(&review, hash, token);
+            }
+            token_index += token_count;
+            self.finish_review(review);
+        }
+    }
+
+    fn start_review(&self, header: ReviewHeader) -> EncodedReview {
+        EncodedReview {
+            header,
+            start: self.word_ids.len(),
+            end: self.word_ids.len(),
+        }
+    }
+
+    fn add_token(&mut self, review: &EncodedReview, hash: u64, token: &[u8]) {
+        // Numbered from 1, because 0 in `last_review` means no review yet.
+        let review_number = self.reviews.len() as u32 + 1;
+        let (id, entry) = self.words.entry_of(token, hash);
+
+        if review.header.split == SplitKind::Train {
+            entry.train_count += 1;
+        }
+        if entry.last_review != review_number {
+            entry.last_review = review_number;
+            self.word_ids.push(id);
+        }
+    }
+
+    fn finish_review(&mut self, mut review: EncodedReview) {
+        review.end = self.word_ids.len();
+        self.reviews.push(review);
+    }
+
+    /// Chooses the vocabulary and encodes both splits in canonical order.
+    pub(crate) fn finish(
+        mut self,
+        vocabulary_size: usize,
+        source_name: &str,
+    ) -> Result<(Vocabulary, Split, Split), DataError> {
+        if self.reviews.is_empty() {
+            return Err(DataError::NoReviews {
+                source_name: source_name.to_owned(),
+            });
+        }
+
+        // Canonical order is train before test. Within each, negative
+        // reviews come first, then positive, each by ascending id.
+        self.reviews.sort_unstable_by_key(|review| {
+            let header = review.header;
+            (header.split, header.label, header.id)
+        });
+        check_reviews(&self.reviews, source_name)?;
+
+        let (vocabulary, vocabulary_index) = self.choose_vocabulary(vocabulary_size)?;
+        let test_start = self
+            .reviews
+            .partition_point(|review| review.header.split == SplitKind::Train);
+        let (train_reviews, test_reviews) = self.reviews.split_at(test_start);
+
+        let word_ids = &self.word_ids;
+        let vocabulary_index = &vocabulary_index;
+        let (train, test) = std::thread::scope(|scope| {
+            let test = scope.spawn(|| build_split(test_reviews, word_ids, vocabulary_index));
+            let train = build_split(train_reviews, word_ids, vocabulary_index);
+            (train, test.join())
+        });
+        // A panic in the test thread is a bug here, so it is raised again.
+        let test = test.unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+
+        Ok((vocabulary, train, test))
+    }
+
+    /// Picks the `size` words with the most occurrences in the training
+    /// reviews, ties broken by the word's bytes in ascending order. Returns
+    /// the vocabulary and, for each word id, its vocabulary index or
+    /// [`NOT_IN_VOCABULARY`].
+    fn choose_vocabulary(&mut self, size: usize) -> Result<(Vocabulary, Vec<u32>), DataError> {
+        if size == 0 {
+            return Err(DataError::VocabularySizeZero);
+        }
+
+        let words = std::mem::take(&mut self.words);
+        let mut candidates: Vec<(u64, &[u8], u32)> = (0..words.len() as u32)
+            .filter_map(|id| {
+                let count = words.entries[id as usize].train_count;
+                (count > 0).then(|| (count, words.word(id), id))
+            })
+            .collect();
+        if size > candidates.len() {
+            return Err(DataError::VocabularyTooLarge {
+                requested: size,
+                available: candidates.len(),
+            });
+        }
+
+        let rank = |left: &(u64, &[u8], u32), right: &(u64, &[u8], u32)| {
+            right.0.cmp(&left.0).then_with(|| left.1.cmp(right.1))
+        };
+        if size < candidates.len() {
+            candidates.select_nth_unstable_by(size - 1, rank);
+            candidates.truncate(size);
+        }
+        candidates.sort_unstable_by(rank);
+
+        let mut vocabulary_index = vec![NOT_IN_VOCABULARY; words.len()];
+        let mut vocabulary = Vec::with_capacity(size);
+        for (index, &(_, word, id)) in candidates.iter().enumerate() {
+            vocabulary_index[id as usize] = index as u32;
+            // Tokens are whole UTF-8 characters, so this never replaces bytes.
+            vocabulary.push(String::from_utf8_lossy(word).into_owned());
+        }
+        Ok((Vocabulary::new(vocabulary), vocabulary_index))
+    }
+}
+
+/// Rejects duplicate review ids and splits without one of the two classes.
+/// `reviews` is in canonical order.
+fn check_reviews(reviews: &[EncodedReview], source_name: &str) -> Result<(), DataError> {
+    for pair in reviews.windows(2) {
+        let (first, second) = (pair[0].header, pair[1].header);
+        if (first.split, first.label, first.id) == (second.split, second.label, second.id) {
+            return Err(DataError::DuplicateReview {
+                source_name: source_name.to_owned(),
+                split: first.split.folder(),
+                folder: label_folder(first.label),
+                id: first.id,
+            });
+        }
+    }
+
+    for split in [SplitKind::Train, SplitKind::Test] {
+        for (label, class) in [(0, "negative"), (1, "positive")] {
+            let present = reviews
+                .iter()
+                .any(|review| review.header.split == split && review.header.label == label);
+            if !present {
+                return Err(DataError::MissingClass {
+                    source_name: source_name.to_owned(),
+                    split: split.folder(),
+                    class,
+                    folder: label_folder(label),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Encodes `reviews` as sorted vocabulary indices.
+fn build_split(reviews: &[EncodedReview], word_ids: &[u32], vocabulary_index: &[u32]) -> Split {
+    let mut split = Split {
+        offsets: Vec::with_capacity(reviews.len() + 1),
+        indices: Vec::new(),
+        labels: Vec::with_capacity(reviews.len()),
+        ratings: Vec::with_capacity(reviews.len()),
+    };
+    split.offsets.push(0);
+
+    for review in reviews {
+        let start = split.indices.len();
+        split.indices.extend(
+            word_ids[review.start..review.end]
+                .iter()
+                .map(|&id| vocabulary_index[id as usize])
+                .filter(|&index| index != NOT_IN_VOCABULARY),
+        );
+        split.indices[start..].sort_unstable();
+
+        split.offsets.push(split.indices.len());
+        split.labels.push(review.header.label);
+        split.ratings.push(review.header.rating);
+    }
+    split.indices.shrink_to_fit();
+    split
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_prefix_matches_padded_bytes() {
+        let text = b"abcdefghijk";
+        for length in 0..=text.len() {
+            let word = &text[..length];
+            let mut padded = [0_u8; 8];
+            let copied = length.min(8);
+            padded[..copied].copy_from_slice(&word[..copied]);
+            assert_eq!(
+                word_prefix(word),
+                u64::from_le_bytes(padded),
+                "length {length}"
+            );
+        }
+    }
+
+    #[test]
+    fn word_table_ids_are_stable() {
+        let mut table = WordTable::default();
+        let words: Vec<String> = (0..100_000).map(|number| format!("w{number}")).collect();
+        for (expected, word) in words.iter().enumerate() {
+            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            assert_eq!(id as usize, expected);
+        }
+        // Lookups after the table grew several times find the same ids.
+        for (expected, word) in words.iter().enumerate() {
+            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            assert_eq!(id as usize, expected, "{word}");
+            assert_eq!(table.word(id), word.as_bytes());
+        }
+        assert_eq!(table.len(), words.len());
+
+        // Words that share their first 8 bytes differ in the rest.
+        let (long, _) = table.entry_of(b"abcdefgh-long", hash_word(b"abcdefgh-long"));
+        let (other, _) = table.entry_of(b"abcdefgh-lung", hash_word(b"abcdefgh-lung"));
+        assert_ne!(long, other);
+    }
+}
