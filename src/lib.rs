@@ -7,6 +7,7 @@
 //! terminal dashboard ([`ui`]).
 
 pub mod atomic;
+pub mod cli;
 pub mod data;
 pub mod fetch;
 pub mod i18n;

@@ -3,9 +3,10 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use imdb_tui::train::{EpochMetrics, RunConfig, RunKind, TrainEvent, best_epoch, spawn};
+use imdb_tui::train::{EpochMetrics, RunConfig, RunKind, TrainEvent, best_epoch, spawn, train};
 use tokio::sync::mpsc;
 
 fn config(seed: u64) -> RunConfig {
@@ -104,43 +105,56 @@ fn same_seed_gives_identical_metrics() {
 
 #[test]
 fn cancel_stops_within_one_batch() {
-    let dataset = Arc::new(common::synthetic_dataset(2000, 100, 200));
-    let (sender, mut receiver) = mpsc::unbounded_channel();
-    let trainer = spawn(
-        dataset,
-        RunConfig {
-            epochs: 1000,
-            batch_size: 16,
-            ..config(1)
-        },
-        sender,
-    )
-    .expect("start the trainer thread");
-
-    let mut batches_before_cancel = 0;
-    while let Some(event) = receiver.blocking_recv() {
+    let dataset = common::synthetic_dataset(2000, 100, 200);
+    let config = RunConfig {
+        epochs: 1000,
+        batch_size: 16,
+        ..config(1)
+    };
+    let cancel = AtomicBool::new(false);
+    let mut batches = 0;
+    let mut batches_after_cancel = 0;
+    let mut last = None;
+    train(&dataset, &config, &cancel, &mut |event| {
         if matches!(event, TrainEvent::Progress { .. }) {
-            batches_before_cancel += 1;
-            if batches_before_cancel == 3 {
-                trainer.cancel();
-                break;
+            batches += 1;
+            if cancel.load(Ordering::Relaxed) {
+                batches_after_cancel += 1;
+            }
+            if batches == 3 {
+                cancel.store(true, Ordering::Relaxed);
             }
         }
-    }
-    let mut later_batches = 0;
-    let mut last = None;
+        last = Some(event);
+    });
+    assert_eq!(batches_after_cancel, 0);
+    assert!(
+        matches!(last, Some(TrainEvent::Cancelled { epochs_done: 0 })),
+        "{last:?}"
+    );
+}
+
+#[test]
+fn cancel_ends_the_trainer_thread() {
+    let dataset = Arc::new(common::synthetic_dataset(2000, 100, 200));
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let config = RunConfig {
+        epochs: 1000,
+        ..config(1)
+    };
+    let trainer = spawn(dataset, config, sender).expect("start the trainer thread");
     while let Some(event) = receiver.blocking_recv() {
         if matches!(event, TrainEvent::Progress { .. }) {
-            later_batches += 1;
+            trainer.cancel();
+            break;
         }
+    }
+    let mut last = None;
+    while let Some(event) = receiver.blocking_recv() {
         last = Some(event);
     }
     assert!(
-        later_batches <= 1,
-        "{later_batches} batches ran after cancel"
-    );
-    assert!(
-        matches!(last, Some(TrainEvent::Cancelled { epochs_done: 0 })),
+        matches!(last, Some(TrainEvent::Cancelled { .. })),
         "{last:?}"
     );
     trainer.join();

@@ -144,6 +144,11 @@ fn write_weights(path: &Path, network: &Network) -> io::Result<()> {
 /// Loads a model saved by [`save`], checking that the arrays chain into one
 /// network whose input size is the vocabulary size.
 pub fn load(weights: &Path) -> Result<SavedModel, ModelError> {
+    if !weights.exists() {
+        return Err(ModelError::NotFound {
+            path: weights.to_owned(),
+        });
+    }
     let json = info_path(weights);
     let info = read_info(&json)?;
     let invalid = |reason: String| ModelError::Invalid {

@@ -1,0 +1,16 @@
+//! The command line: the dashboard by default, and headless commands to
+//! train, predict and download the dataset.
+
+mod args;
+mod dashboard;
+mod data;
+mod fetch;
+mod predict;
+mod train;
+
+pub use args::{Cli, Command, DataArgs, FetchArgs, PredictArgs, TrainArgs};
+pub use dashboard::dashboard;
+pub use data::{DATA_DIR, load_dataset, locate_or_offer_download};
+pub use fetch::fetch_data;
+pub use predict::predict;
+pub use train::train;

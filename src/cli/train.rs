@@ -1,0 +1,155 @@
+//! `imdb-tui train`: a run without the dashboard, a line per epoch.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use super::args::{DataArgs, TrainArgs};
+use super::data::{load_dataset, locate_or_offer_download};
+use crate::data::Dataset;
+use crate::model::Network;
+use crate::model::io::{TrainingRecord, save};
+use crate::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent, best_epoch, spawn};
+
+/// The last line of `train --json`.
+#[derive(Debug, Serialize)]
+struct Summary {
+    summary: bool,
+    kind: RunKind,
+    epochs: usize,
+    /// Epoch with the lowest validation loss; overfitting begins after it.
+    best_epoch: Option<usize>,
+    best_val_loss: Option<f64>,
+    test_loss: Option<f64>,
+    test_accuracy: Option<f64>,
+    /// Wall time of training and evaluation, data preparation excluded.
+    seconds: f64,
+}
+
+/// Runs `imdb-tui train`.
+pub fn train(data: &DataArgs, args: &TrainArgs) -> Result<()> {
+    let source = locate_or_offer_download(data)?;
+    let prepared = load_dataset(&source, data.vocab as usize)?;
+    let dataset = Arc::new(prepared.dataset);
+    let config = RunConfig {
+        kind: if args.full {
+            RunKind::Final
+        } else {
+            RunKind::Exploration
+        },
+        epochs: usize::from(args.epochs),
+        seed: args.seed,
+        ..RunConfig::default()
+    };
+
+    let started = Instant::now();
+    let (history, model, test) = run(&dataset, &config, args.json)?;
+    let summary = Summary {
+        summary: true,
+        kind: config.kind,
+        epochs: history.len(),
+        best_epoch: best_epoch(&history),
+        best_val_loss: best_epoch(&history).and_then(|epoch| history[epoch - 1].val_loss),
+        test_loss: test.map(|test| test.loss),
+        test_accuracy: test.map(|test| test.accuracy),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    print_summary(&summary, args.json)?;
+
+    if let Some(path) = &args.save {
+        save_model(path, &model, &dataset, &config, test)?;
+    }
+    Ok(())
+}
+
+/// Trains on the trainer thread, printing each epoch as it finishes.
+fn run(
+    dataset: &Arc<Dataset>,
+    config: &RunConfig,
+    json: bool,
+) -> Result<(Vec<EpochMetrics>, Arc<Network>, Option<TestMetrics>)> {
+    let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
+    let trainer = spawn(Arc::clone(dataset), config.clone(), sender)?;
+    let mut history = Vec::new();
+
+    while let Some(event) = receiver.blocking_recv() {
+        match event {
+            TrainEvent::Progress { .. } => {}
+            TrainEvent::EpochFinished { metrics, .. } => {
+                print_epoch(&metrics, config.epochs, json)?;
+                history.push(metrics);
+            }
+            TrainEvent::Finished { model, test } => {
+                trainer.join();
+                return Ok((history, model, test));
+            }
+            TrainEvent::Cancelled { epochs_done } => {
+                bail!("training was cancelled after {epochs_done} epochs")
+            }
+            TrainEvent::Failed { message } => bail!("training failed: {message}"),
+        }
+    }
+    bail!("the trainer thread ended without a result")
+}
+
+fn print_epoch(metrics: &EpochMetrics, epochs: usize, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(metrics)?);
+        return Ok(());
+    }
+    let validation = match (metrics.val_loss, metrics.val_accuracy) {
+        (Some(loss), Some(accuracy)) => format!("  val loss {loss:.4}  val accuracy {accuracy:.4}"),
+        _ => String::new(),
+    };
+    println!(
+        "epoch {:>3}/{epochs}  loss {:.4}  accuracy {:.4}{validation}  {:.3} s",
+        metrics.epoch, metrics.train_loss, metrics.train_accuracy, metrics.seconds
+    );
+    Ok(())
+}
+
+fn print_summary(summary: &Summary, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(summary)?);
+        return Ok(());
+    }
+    if let (Some(epoch), Some(loss)) = (summary.best_epoch, summary.best_val_loss) {
+        println!(
+            "validation loss is lowest at epoch {epoch} ({loss:.4}); overfitting begins after it. \
+             Retrain with `imdb-tui train --full --epochs {epoch}`."
+        );
+    }
+    if let (Some(loss), Some(accuracy)) = (summary.test_loss, summary.test_accuracy) {
+        println!("test loss {loss:.4}  test accuracy {accuracy:.4}");
+    }
+    println!(
+        "trained {} epochs in {:.2} s",
+        summary.epochs, summary.seconds
+    );
+    Ok(())
+}
+
+fn save_model(
+    path: &Path,
+    model: &Network,
+    dataset: &Dataset,
+    config: &RunConfig,
+    test: Option<TestMetrics>,
+) -> Result<()> {
+    let record = TrainingRecord {
+        run: config.clone(),
+        epochs_trained: config.epochs,
+        test,
+        data_source: dataset.source.clone(),
+    };
+    save(path, model, &dataset.vocabulary, &record)?;
+    eprintln!(
+        "saved the model to {} and {}",
+        path.display(),
+        crate::model::io::info_path(path).display()
+    );
+    Ok(())
+}
