@@ -1057,3 +1057,72 @@ fn cache_from_folder_source() {
     assert_rebuilt(&rebuilt, "changed");
     assert_eq!(rebuilt.dataset.train.len(), 5);
 }
+
+// ---------------------------------------------------------------------------
+// Damaged input never panics
+
+mod damaged_input {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture_tarball() -> Vec<u8> {
+        tarball_bytes(&borrowed(&as_entries(&standard_files(), "aclImdb/")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn flipped_tarball_bytes(
+            flips in prop::collection::vec((any::<prop::sample::Index>(), 1..=255_u8), 1..4)
+        ) {
+            let temp = TempDir::new().unwrap();
+            let mut bytes = fixture_tarball();
+            for (index, mask) in flips {
+                let at = index.index(bytes.len());
+                bytes[at] ^= mask;
+            }
+            let path = temp.path().join("flipped.tar.gz");
+            fs::write(&path, &bytes).unwrap();
+
+            // Any outcome but a panic is fine: the gzip checksum rejects most
+            // flips, and the rest may change a review or a name.
+            let _ = prepare_quietly(&DataSource::Tarball(path), &options(SMALL_VOCAB));
+        }
+
+        #[test]
+        fn random_gzip_payload(payload in prop::collection::vec(any::<u8>(), 0..4096)) {
+            let temp = TempDir::new().unwrap();
+            let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+            encoder.write_all(&payload).unwrap();
+            let path = temp.path().join("random.tar.gz");
+            fs::write(&path, encoder.finish().unwrap()).unwrap();
+
+            let result = prepare_quietly(&DataSource::Tarball(path), &options(SMALL_VOCAB));
+            prop_assert!(result.is_err());
+        }
+
+        #[test]
+        fn flipped_cache_bytes(
+            index in any::<prop::sample::Index>(),
+            mask in 1..=255_u8,
+        ) {
+            let temp = TempDir::new().unwrap();
+            let cache_dir = temp.path().join("data");
+            let tarball = write_tarball(&temp.path().join("data.tar.gz"), &standard_files());
+            let options = cached_options(SMALL_VOCAB, &cache_dir);
+            let reference = prepared(&tarball, &options).dataset;
+
+            let path = cache_file(&cache_dir);
+            let mut bytes = fs::read(&path).unwrap();
+            let at = index.index(bytes.len());
+            bytes[at] ^= mask;
+            fs::write(&path, &bytes).unwrap();
+
+            // The zip CRC covers every array, so the flip is either caught and
+            // the cache rebuilt, or it hit bytes that do not matter.
+            let result = prepared(&tarball, &options);
+            assert_same_dataset(&result.dataset, &reference);
+        }
+    }
+}

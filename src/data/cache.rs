@@ -144,31 +144,47 @@ fn damaged(detail: impl std::fmt::Display) -> LoadError {
 /// damaged file is rejected rather than trusted.
 pub(crate) fn load(path: &Path, key: &CacheKey) -> Result<(Vocabulary, Split, Split), LoadError> {
     let file = File::open(path)?;
+    let file_size = file.metadata()?.len();
     let mut archive =
         NpzArchive::new(io::BufReader::with_capacity(1 << 20, file)).map_err(damaged)?;
     let mut buffer = Vec::new();
 
-    let key_bytes: Vec<u8> = read_array(&mut archive, "key", &mut buffer)?;
+    let key_bytes: Vec<u8> = read_array(&mut archive, "key", file_size, &mut buffer)?;
     let stored: CacheKey = serde_json::from_slice(&key_bytes).map_err(damaged)?;
     if let Some(reason) = key.mismatch(&stored) {
         return Err(LoadError::Unusable(reason));
     }
 
-    let vocabulary_bytes: Vec<u8> = read_array(&mut archive, "vocabulary", &mut buffer)?;
+    let vocabulary_bytes: Vec<u8> = read_array(&mut archive, "vocabulary", file_size, &mut buffer)?;
     let vocabulary = parse_vocabulary(&vocabulary_bytes, key.vocabulary_size)?;
 
-    let train = read_split(&mut archive, "train", vocabulary.len(), &mut buffer)?;
-    let test = read_split(&mut archive, "test", vocabulary.len(), &mut buffer)?;
+    let train = read_split(
+        &mut archive,
+        "train",
+        vocabulary.len(),
+        file_size,
+        &mut buffer,
+    )?;
+    let test = read_split(
+        &mut archive,
+        "test",
+        vocabulary.len(),
+        file_size,
+        &mut buffer,
+    )?;
     Ok((vocabulary, train, test))
 }
 
 type Archive = NpzArchive<io::BufReader<File>>;
 
 /// Reads the one-dimensional array `name`, through `buffer` so the zip entry
-/// is read in one call.
+/// is read in one call. Entries must be stored uncompressed and fit in the
+/// file of `file_size` bytes, so a damaged size field cannot make this
+/// allocate or inflate more than the file holds.
 fn read_array<T: npyz::Deserialize>(
     archive: &mut Archive,
     name: &str,
+    file_size: u64,
     buffer: &mut Vec<u8>,
 ) -> Result<Vec<T>, LoadError> {
     let file_name = npyz::npz::file_name_from_array_name(name);
@@ -176,6 +192,12 @@ fn read_array<T: npyz::Deserialize>(
         .zip_archive()
         .by_name(&file_name)
         .map_err(|error| damaged(format_args!("array {name}: {error}")))?;
+
+    if entry.compression() != CompressionMethod::Stored || entry.size() > file_size {
+        return Err(damaged(format_args!(
+            "array {name} is compressed or larger than the file"
+        )));
+    }
 
     buffer.clear();
     buffer.reserve(usize::try_from(entry.size()).unwrap_or(0));
@@ -227,12 +249,13 @@ fn read_split(
     archive: &mut Archive,
     name: &str,
     vocabulary_size: usize,
+    file_size: u64,
     buffer: &mut Vec<u8>,
 ) -> Result<Split, LoadError> {
-    let offsets: Vec<u64> = read_array(archive, &format!("{name}_offsets"), buffer)?;
-    let indices: Vec<u32> = read_array(archive, &format!("{name}_indices"), buffer)?;
-    let labels: Vec<u8> = read_array(archive, &format!("{name}_labels"), buffer)?;
-    let ratings: Vec<u8> = read_array(archive, &format!("{name}_ratings"), buffer)?;
+    let offsets: Vec<u64> = read_array(archive, &format!("{name}_offsets"), file_size, buffer)?;
+    let indices: Vec<u32> = read_array(archive, &format!("{name}_indices"), file_size, buffer)?;
+    let labels: Vec<u8> = read_array(archive, &format!("{name}_labels"), file_size, buffer)?;
+    let ratings: Vec<u8> = read_array(archive, &format!("{name}_ratings"), file_size, buffer)?;
 
     let offsets: Vec<usize> = offsets
         .into_iter()
