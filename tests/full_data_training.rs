@@ -3,6 +3,8 @@
 //! aclImdb folder), then data/. Run them with
 //! `cargo test --release -- --include-ignored`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -2,9 +2,11 @@
 //! tiny network, initial weights and batch, trained with RMSprop. The
 //! expected values come from `tests/keras_parity/generate.py`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use imdb_tui::data::Split;
 use imdb_tui::model::{
-    BatchStats, Dense, Gradients, Network, RmsProp, RmsPropState, evaluate, train_step,
+    BatchStats, Dense, Network, RmsProp, RmsPropState, StepScratch, evaluate, train_step,
 };
 use ndarray::{Array1, Array2};
 use serde::Deserialize;
@@ -149,16 +151,10 @@ fn train_on_batch_matches_keras() {
     for case in &fixture.cases {
         let mut network = network_from(&fixture.initial_weights);
         let mut optimizer = optimizer(case.learning_rate, &network);
-        let mut gradients = Gradients::zeros_like(&network);
+        let mut scratch = StepScratch::new(&network);
 
         for step in 0..case.step_losses.len() {
-            let stats = train_step(
-                &mut network,
-                &mut optimizer,
-                &split,
-                &samples,
-                &mut gradients,
-            );
+            let stats = train_step(&mut network, &mut optimizer, &split, &samples, &mut scratch);
             let after = evaluate(&network, &split, &samples);
 
             let name = &case.name;
@@ -191,12 +187,12 @@ fn fit_epoch_means_match_keras() {
     let samples: Vec<usize> = (0..split.len()).collect();
     let mut network = network_from(&fixture.initial_weights);
     let mut optimizer = optimizer(case.learning_rate, &network);
-    let mut gradients = Gradients::zeros_like(&network);
+    let mut scratch = StepScratch::new(&network);
 
     for epoch in 0..case.epochs {
         let mut epoch_stats = BatchStats::default();
         for batch in samples.chunks(case.batch_size) {
-            let stats = train_step(&mut network, &mut optimizer, &split, batch, &mut gradients);
+            let stats = train_step(&mut network, &mut optimizer, &split, batch, &mut scratch);
             epoch_stats.add(stats);
         }
         assert_close(

@@ -1,5 +1,7 @@
 //! Saving and loading models, and the errors for damaged model files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! The trainer thread: events, determinism, cancelling and divergence.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::Arc;

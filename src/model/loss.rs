@@ -20,7 +20,7 @@ pub fn binary_cross_entropy(probability: f32, target: f32) -> f32 {
 /// `probability - target` inside the clip range, zero where the clip is
 /// active.
 pub fn logit_gradient(probability: f32, target: f32) -> f32 {
-    if probability < EPSILON || probability > 1.0 - EPSILON {
+    if !(EPSILON..=1.0 - EPSILON).contains(&probability) {
         0.0
     } else {
         probability - target
