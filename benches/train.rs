@@ -13,7 +13,7 @@ use imdb_tui::model::Network;
 use imdb_tui::predict::predict;
 use imdb_tui::train::{RunConfig, RunKind, TrainEvent, train};
 
-/// A typical review of 230 words, written for this bench.
+/// A review of typical length, 163 words, written for this bench.
 const REVIEW: &str = "I went into this film expecting very little, because the trailer made it \
 look like another tired remake, but I came out genuinely moved. The lead gives a quiet, \
 careful performance that never tips into melodrama, and the supporting cast is just as good. \
@@ -24,6 +24,10 @@ a little too neatly, as if the studio had asked for a happier ending. Even so, i
 best dramas I have seen this year, and I would happily watch it again. Don't let the marketing \
 fool you: this is a thoughtful, funny and honest movie about families and the things we never \
 say to each other. 9/10, and bring tissues!";
+
+/// A review as short as many typed into the dashboard, 22 words.
+const SHORT_REVIEW: &str = "The acting was wonderful and the story kept me hooked until the very \
+end, although the middle drags a little. Loved it!";
 
 fn dataset() -> Option<Dataset> {
     let data_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
@@ -81,6 +85,15 @@ fn benches(criterion: &mut Criterion) {
     };
     criterion.bench_function("predict_typed_review", |bencher| {
         bencher.iter(|| predict(&dataset.vocabulary, &model, std::hint::black_box(REVIEW)));
+    });
+    criterion.bench_function("predict_short_review", |bencher| {
+        bencher.iter(|| {
+            predict(
+                &dataset.vocabulary,
+                &model,
+                std::hint::black_box(SHORT_REVIEW),
+            )
+        });
     });
 }
 

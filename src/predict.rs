@@ -1,7 +1,12 @@
 //! Live prediction: review text to the probability that it is positive.
 
+use std::cell::RefCell;
+use std::hash::Hasher;
+
+use rustc_hash::FxHasher;
+
 use crate::data::Vocabulary;
-use crate::data::tokenize::for_each_token;
+use crate::data::tokenize::for_each_token_bytes;
 use crate::model::{Network, sigmoid};
 
 /// How much one known word moves the prediction.
@@ -29,27 +34,80 @@ pub struct Prediction {
 /// and the number of distinct words, known or not.
 pub fn encode(vocabulary: &Vocabulary, text: &str) -> (Vec<u32>, usize) {
     let mut indices = Vec::new();
+    let mut seen = Vec::new();
     let mut unknown = Vec::new();
-    for_each_token(text.as_bytes(), |word| match vocabulary.index_of(word) {
-        Some(index) => indices.push(index),
-        None => unknown.push(word.to_owned()),
+    let distinct_words = encode_into(vocabulary, text, &mut indices, &mut seen, &mut unknown);
+    (indices, distinct_words)
+}
+
+/// Fills `indices` with the sorted, distinct vocabulary indices of `text`
+/// and returns the number of distinct words. The other two arguments are
+/// scratch space: `seen`, a bit per vocabulary word, is all zeros before
+/// and after; `unknown` receives the hashes of the words outside the
+/// vocabulary, which are counted by their 64-bit hashes instead of copies,
+/// so two unknown words count as one only when their hashes collide.
+fn encode_into(
+    vocabulary: &Vocabulary,
+    text: &str,
+    indices: &mut Vec<u32>,
+    seen: &mut Vec<u64>,
+    unknown: &mut Vec<u64>,
+) -> usize {
+    indices.clear();
+    unknown.clear();
+    seen.resize(vocabulary.len().div_ceil(64), 0);
+    for_each_token_bytes(text.as_bytes(), |word| {
+        match vocabulary.index_of_bytes(word) {
+            Some(index) => seen[index as usize / 64] |= 1 << (index % 64),
+            None => unknown.push(word_hash(word)),
+        }
     });
-    indices.sort_unstable();
-    indices.dedup();
+
+    for (block, bits) in seen.iter_mut().enumerate() {
+        let mut remaining = std::mem::take(bits);
+        while remaining != 0 {
+            indices.push((block * 64) as u32 + remaining.trailing_zeros());
+            remaining &= remaining - 1;
+        }
+    }
     unknown.sort_unstable();
     unknown.dedup();
-    let distinct_words = indices.len() + unknown.len();
-    (indices, distinct_words)
+    indices.len() + unknown.len()
+}
+
+fn word_hash(word: &[u8]) -> u64 {
+    let mut hasher = FxHasher::default();
+    hasher.write(word);
+    hasher.finish()
+}
+
+/// Buffers of [`predict`], reused so that a keystroke allocates nothing.
+#[derive(Default)]
+struct Buffers {
+    indices: Vec<u32>,
+    seen: Vec<u64>,
+    unknown: Vec<u64>,
+}
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
 }
 
 /// Predicts the probability that `text` is a positive review.
 pub fn predict(vocabulary: &Vocabulary, network: &Network, text: &str) -> Prediction {
-    let (indices, distinct_words) = encode(vocabulary, text);
-    Prediction {
-        probability: network.probability(&indices),
-        distinct_words,
-        known_words: indices.len(),
-    }
+    BUFFERS.with_borrow_mut(|buffers| {
+        let Buffers {
+            indices,
+            seen,
+            unknown,
+        } = buffers;
+        let distinct_words = encode_into(vocabulary, text, indices, seen, unknown);
+        Prediction {
+            probability: network.probability(indices),
+            distinct_words,
+            known_words: indices.len(),
+        }
+    })
 }
 
 /// Returns the effect of each known word of `text`, measured by leaving it

@@ -38,7 +38,9 @@ impl Split {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Vocabulary {
     words: Vec<String>,
-    lookup: FxHashMap<String, u32>,
+    /// Index of each word, keyed by its UTF-8 bytes so that tokens need no
+    /// UTF-8 check before the lookup.
+    lookup: FxHashMap<Box<[u8]>, u32>,
 }
 
 impl Vocabulary {
@@ -47,7 +49,7 @@ impl Vocabulary {
         let lookup = words
             .iter()
             .enumerate()
-            .map(|(index, word)| (word.clone(), index as u32))
+            .map(|(index, word)| (word.as_bytes().into(), index as u32))
             .collect();
         Self { words, lookup }
     }
@@ -69,6 +71,11 @@ impl Vocabulary {
     }
 
     pub fn index_of(&self, word: &str) -> Option<u32> {
+        self.index_of_bytes(word.as_bytes())
+    }
+
+    /// Returns the index of the word with these UTF-8 bytes.
+    pub fn index_of_bytes(&self, word: &[u8]) -> Option<u32> {
         self.lookup.get(word).copied()
     }
 }

@@ -22,7 +22,7 @@ use crate::data::Split;
 pub(crate) const CHUNK_REVIEWS: usize = 64;
 
 /// Gradients shaped like the network's layers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Gradients {
     pub layers: Vec<Dense>,
 }
@@ -95,7 +95,9 @@ fn evaluate_chunk(network: &Network, split: &Split, chunk: &[usize]) -> BatchSta
     stats
 }
 
-/// The backward pass of one chunk of a batch.
+/// The backward pass of one chunk of a batch. Its buffers are reused from
+/// step to step, so a step allocates nothing once they have grown.
+#[derive(Default)]
 pub(crate) struct ChunkResult {
     pub(crate) stats: BatchStats,
     /// Gradients of every layer but the first one's weights, which are
@@ -118,33 +120,48 @@ pub(crate) fn backward_chunk(
     chunk: &[usize],
     scale: f32,
     partition: RowPartition,
-) -> ChunkResult {
+    result: &mut ChunkResult,
+) {
     let mut workspace = Workspace::new(network);
-    let mut gradients = small_gradients(network);
-    let first_units = network.layers.first().map_or(0, Dense::units);
-    let mut first_deltas = Vec::with_capacity(chunk.len() * first_units);
-    let mut row_updates = vec![Vec::new(); partition.parts];
-    let mut stats = BatchStats::default();
+    result.reset(network, partition);
 
     for (position, &sample) in chunk.iter().enumerate() {
         let label = split.labels[sample];
         let indices = split.review(sample);
         let probability = sigmoid(workspace.forward(network, indices));
-        stats.add(review_stats(probability, label));
+        result.stats.add(review_stats(probability, label));
 
         let delta = logit_gradient(probability, f32::from(label)) * scale;
-        workspace.backward(network, delta, &mut gradients);
-        first_deltas.extend_from_slice(&workspace.delta);
+        workspace.backward(network, delta, &mut result.gradients);
+        result.first_deltas.extend_from_slice(&workspace.delta);
         for &index in indices {
-            row_updates[partition.part_of(index)].push((index, position as u32));
+            result.row_updates[partition.part_of(index)].push((index, position as u32));
         }
     }
+}
 
-    ChunkResult {
-        stats,
-        gradients,
-        first_deltas,
-        row_updates,
+impl ChunkResult {
+    /// Empties the buffers, keeping their memory, and zeroes the gradients.
+    fn reset(&mut self, network: &Network, partition: RowPartition) {
+        self.stats = BatchStats::default();
+        let shapes_match = self.gradients.layers.len() == network.layers.len()
+            && self
+                .gradients
+                .layers
+                .iter()
+                .zip(&network.layers)
+                .all(|(gradient, layer)| gradient.bias.len() == layer.units());
+        if shapes_match {
+            for layer in &mut self.gradients.layers {
+                layer.weights.fill(0.0);
+                layer.bias.fill(0.0);
+            }
+        } else {
+            self.gradients = small_gradients(network);
+        }
+        self.first_deltas.clear();
+        self.row_updates.resize_with(partition.parts, Vec::new);
+        self.row_updates.iter_mut().for_each(Vec::clear);
     }
 }
 
@@ -254,13 +271,23 @@ impl Workspace {
         for position in 0..hidden {
             let (before, current) = self.activations.split_at_mut(position);
             let output = &mut current[0];
-            layer_forward(output, &network.layers[position], before.last(), indices);
+            layer_forward(
+                output,
+                &network.layers[position],
+                before.last().map(Vec::as_slice),
+                indices,
+            );
             output.iter_mut().for_each(|value| *value = value.max(0.0));
         }
 
         let mut logit = [0.0];
         if let Some(last) = network.layers.last() {
-            layer_forward(&mut logit, last, self.activations.last(), indices);
+            layer_forward(
+                &mut logit,
+                last,
+                self.activations.last().map(Vec::as_slice),
+                indices,
+            );
         }
         logit[0]
     }
@@ -315,7 +342,12 @@ impl Workspace {
 /// Writes a layer's pre-activation output: from the previous layer's
 /// activations, or from the multi-hot `indices` for the first layer.
 #[inline(always)]
-fn layer_forward(output: &mut [f32], layer: &Dense, input: Option<&Vec<f32>>, indices: &[u32]) {
+pub(crate) fn layer_forward(
+    output: &mut [f32],
+    layer: &Dense,
+    input: Option<&[f32]>,
+    indices: &[u32],
+) {
     output
         .iter_mut()
         .zip(&layer.bias)

@@ -10,4 +10,4 @@ mod step;
 pub use backprop::{BatchStats, Gradients, evaluate};
 pub use network::{Dense, Network, sigmoid};
 pub use rmsprop::{RmsProp, RmsPropState};
-pub use step::{accumulate_gradients, train_step};
+pub use step::{StepScratch, accumulate_gradients, train_step};

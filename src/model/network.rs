@@ -1,5 +1,8 @@
+use multiversion::multiversion;
 use ndarray::{Array1, Array2};
 use rand::{Rng, RngExt};
+
+use super::backprop::layer_forward;
 
 /// One fully connected layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,45 +73,49 @@ impl Network {
     /// indices of its multi-hot vector. Indices outside the input are
     /// ignored.
     pub fn logit(&self, indices: &[u32]) -> f32 {
-        let mut activations = Vec::new();
-        let mut next = Vec::new();
-        self.forward_into(indices, &mut activations, &mut next)
+        let widest = self.layers.iter().map(Dense::units).max().unwrap_or(0);
+        if widest <= STACK_UNITS {
+            let mut current = [0.0; STACK_UNITS];
+            let mut next = [0.0; STACK_UNITS];
+            return forward_with(self, indices, &mut current, &mut next);
+        }
+        let mut current = vec![0.0; widest];
+        let mut next = vec![0.0; widest];
+        forward_with(self, indices, &mut current, &mut next)
     }
 
     /// Returns the probability that a review is positive.
     pub fn probability(&self, indices: &[u32]) -> f32 {
         sigmoid(self.logit(indices))
     }
+}
 
-    fn forward_into(
-        &self,
-        indices: &[u32],
-        activations: &mut Vec<f32>,
-        next: &mut Vec<f32>,
-    ) -> f32 {
-        let Some((first, rest)) = self.layers.split_first() else {
-            return 0.0;
-        };
-        activations.clear();
-        activations.extend(first.bias.iter());
-        for &index in indices {
-            let index = index as usize;
-            if index < first.inputs() {
-                let row = first.weights.row(index);
-                activations.iter_mut().zip(row).for_each(|(a, w)| *a += w);
-            }
-        }
-        for layer in rest {
-            activations.iter_mut().for_each(|a| *a = a.max(0.0));
-            next.clear();
-            next.extend(layer.bias.iter());
-            for (a, row) in activations.iter().zip(layer.weights.rows()) {
-                next.iter_mut().zip(row).for_each(|(n, w)| *n += a * w);
-            }
-            std::mem::swap(activations, next);
-        }
-        activations.first().copied().unwrap_or(0.0)
+/// Layer width up to which [`Network::logit`] keeps its activations on the
+/// stack instead of allocating.
+const STACK_UNITS: usize = 256;
+
+/// Runs the forward pass with `current` and `next` as activation buffers,
+/// each at least as long as the widest layer.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
+fn forward_with(network: &Network, indices: &[u32], current: &mut [f32], next: &mut [f32]) -> f32 {
+    let Some((first, rest)) = network.layers.split_first() else {
+        return 0.0;
+    };
+    let mut width = first.units();
+    let mut current = &mut current[..];
+    let mut next = &mut next[..];
+    layer_forward(&mut current[..width], first, None, indices);
+
+    for layer in rest {
+        current[..width]
+            .iter_mut()
+            .for_each(|value| *value = value.max(0.0));
+        let units = layer.units();
+        layer_forward(&mut next[..units], layer, Some(&current[..width]), indices);
+        std::mem::swap(&mut current, &mut next);
+        width = units;
     }
+    current.first().copied().unwrap_or(0.0)
 }
 
 /// The logistic function.

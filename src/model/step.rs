@@ -28,7 +28,8 @@ pub fn accumulate_gradients(
     gradients: &mut Gradients,
 ) -> BatchStats {
     let partition = RowPartition::for_current_threads();
-    let chunks = backward_chunks(network, split, samples, partition);
+    let mut chunks = Vec::new();
+    backward_chunks(network, split, samples, partition, &mut chunks);
     let stats = add_small_gradients(gradients, &chunks);
     if let Some(first) = gradients.layers.first_mut() {
         let units = first.units();
@@ -45,20 +46,44 @@ pub fn accumulate_gradients(
     stats
 }
 
+/// Buffers of [`train_step`], kept between steps so that a step allocates
+/// nothing once they have grown.
+#[derive(Default)]
+pub struct StepScratch {
+    /// Gradients shaped like the network, all zeros between steps.
+    gradients: Gradients,
+    chunks: Vec<ChunkResult>,
+}
+
+impl StepScratch {
+    pub fn new(network: &Network) -> Self {
+        Self {
+            gradients: Gradients::zeros_like(network),
+            chunks: Vec::new(),
+        }
+    }
+
+    /// Gradients, which are all zeros between steps.
+    pub fn gradients(&self) -> &Gradients {
+        &self.gradients
+    }
+}
+
 /// Trains `network` on one batch: computes the gradient of the mean loss
 /// over `samples` and applies one RMSprop update to every parameter.
-/// `gradients` is scratch space shaped like the network, all zeros before
-/// and after. Returns the batch's loss and accuracy before the update.
+/// Returns the batch's loss and accuracy before the update.
 pub fn train_step(
     network: &mut Network,
     optimizer: &mut RmsPropState,
     split: &Split,
     samples: &[usize],
-    gradients: &mut Gradients,
+    scratch: &mut StepScratch,
 ) -> BatchStats {
     let partition = RowPartition::for_current_threads();
-    let chunks = backward_chunks(network, split, samples, partition);
-    let stats = add_small_gradients(gradients, &chunks);
+    let StepScratch { gradients, chunks } = scratch;
+    backward_chunks(network, split, samples, partition, chunks);
+    let chunks = &chunks[..samples.len().div_ceil(CHUNK_REVIEWS)];
+    let stats = add_small_gradients(gradients, chunks);
     let settings = optimizer.settings;
 
     let layers = network
@@ -69,7 +94,7 @@ pub fn train_step(
         .enumerate();
     for (position, ((layer, velocity), gradient)) in layers {
         if position == 0 {
-            update_first_weights(settings, layer, velocity, gradient, partition, &chunks);
+            update_first_weights(settings, layer, velocity, gradient, partition, chunks);
         } else {
             update_array(
                 settings,
@@ -88,17 +113,26 @@ pub fn train_step(
     stats
 }
 
+/// Runs the backward pass of `samples` in chunks of [`CHUNK_REVIEWS`],
+/// filling the first `samples.len().div_ceil(CHUNK_REVIEWS)` of `chunks`.
 fn backward_chunks(
     network: &Network,
     split: &Split,
     samples: &[usize],
     partition: RowPartition,
-) -> Vec<ChunkResult> {
+    chunks: &mut Vec<ChunkResult>,
+) {
     let scale = 1.0 / samples.len().max(1) as f32;
+    let needed = samples.len().div_ceil(CHUNK_REVIEWS);
+    if chunks.len() < needed {
+        chunks.resize_with(needed, ChunkResult::default);
+    }
     samples
         .par_chunks(CHUNK_REVIEWS)
-        .map(|chunk| backward_chunk(network, split, chunk, scale, partition))
-        .collect()
+        .zip(chunks[..needed].par_iter_mut())
+        .for_each(|(chunk, result)| {
+            backward_chunk(network, split, chunk, scale, partition, result)
+        });
 }
 
 /// Adds the chunks' gradients of all parameters but the first layer's

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::events::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent};
 use crate::data::Dataset;
-use crate::model::{BatchStats, Gradients, Network, RmsProp, RmsPropState, evaluate, train_step};
+use crate::model::{BatchStats, Network, RmsProp, RmsPropState, StepScratch, evaluate, train_step};
 
 /// Trains one run and sends its events to `emit`; the last event is always
 /// `Finished`, `Cancelled` or `Failed`. `cancel` is checked before every
@@ -46,7 +46,7 @@ fn train_epochs(
         },
         &network,
     );
-    let mut gradients = Gradients::zeros_like(&network);
+    let mut scratch = StepScratch::new(&network);
     let batches = training.len().div_ceil(config.batch_size);
 
     for epoch in 1..=config.epochs {
@@ -65,7 +65,7 @@ fn train_epochs(
                 &mut optimizer,
                 &dataset.train,
                 samples,
-                &mut gradients,
+                &mut scratch,
             );
             if !stats.loss_sum.is_finite() {
                 return Err(diverged(epoch, batch + 1, config));
