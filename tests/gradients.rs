@@ -188,11 +188,13 @@ fn every_parameter_matches_finite_differences() {
     assert_eq!(checked, 20 * 5 + 5 + 5 * 4 + 4 + 4 + 1);
 }
 
-#[test]
-fn fused_step_equals_gradients_then_update() {
+/// Trains the same network with the fused step and with the plain gradient
+/// and update, and checks they stay bit-identical. With a large vocabulary
+/// many words skip batches, so deferred velocity decays are exercised.
+fn check_fused_step(vocabulary: u32, batches: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let network = Network::new(300, &[16, 8], &mut rng);
-    let split = common::synthetic_split(700, 300, 11);
+    let network = Network::new(vocabulary as usize, &[16, 8], &mut rng);
+    let split = common::synthetic_split(700, vocabulary, 11);
     let samples: Vec<usize> = (0..split.len()).rev().collect();
 
     let mut fused = network.clone();
@@ -201,7 +203,7 @@ fn fused_step_equals_gradients_then_update() {
     let mut plain = network;
     let mut plain_optimizer = RmsPropState::new(RmsProp::default(), &plain);
 
-    for batch in samples.chunks(256).cycle().take(6) {
+    for batch in samples.chunks(100).cycle().take(batches) {
         let fused_stats = train_step(
             &mut fused,
             &mut fused_optimizer,
@@ -220,4 +222,14 @@ fn fused_step_equals_gradients_then_update() {
         &Gradients::zeros_like(&fused),
         "scratch gradients are zero after a step"
     );
+}
+
+#[test]
+fn fused_step_equals_gradients_then_update() {
+    check_fused_step(300, 6);
+}
+
+#[test]
+fn fused_step_defers_decays_exactly() {
+    check_fused_step(5000, 20);
 }

@@ -15,7 +15,7 @@ use super::backprop::{
     backward_chunk,
 };
 use super::network::{Dense, Network};
-use super::rmsprop::{RmsProp, RmsPropState, update_inline};
+use super::rmsprop::{RmsProp, RmsPropState, decay_row, update_inline};
 use crate::data::Split;
 
 /// Adds the gradient of the mean loss over `samples` (review numbers in
@@ -50,9 +50,12 @@ pub fn accumulate_gradients(
 /// nothing once they have grown.
 #[derive(Default)]
 pub struct StepScratch {
-    /// Gradients shaped like the network, all zeros between steps.
+    /// Gradients shaped like the network, all zeros between steps. The
+    /// first layer's weight gradient is summed block by block in `parts`
+    /// instead, so its matrix here stays zero.
     gradients: Gradients,
     chunks: Vec<ChunkResult>,
+    parts: Vec<PartScratch>,
 }
 
 impl StepScratch {
@@ -60,6 +63,7 @@ impl StepScratch {
         Self {
             gradients: Gradients::zeros_like(network),
             chunks: Vec::new(),
+            parts: Vec::new(),
         }
     }
 
@@ -80,7 +84,11 @@ pub fn train_step(
     scratch: &mut StepScratch,
 ) -> BatchStats {
     let partition = RowPartition::for_current_threads();
-    let StepScratch { gradients, chunks } = scratch;
+    let StepScratch {
+        gradients,
+        chunks,
+        parts,
+    } = scratch;
     backward_chunks(network, split, samples, partition, chunks);
     let chunks = &chunks[..samples.len().div_ceil(CHUNK_REVIEWS)];
     let stats = add_small_gradients(gradients, chunks);
@@ -94,7 +102,15 @@ pub fn train_step(
         .enumerate();
     for (position, ((layer, velocity), gradient)) in layers {
         if position == 0 {
-            update_first_weights(settings, layer, velocity, gradient, partition, chunks);
+            update_first_weights(
+                settings,
+                layer,
+                velocity,
+                &mut optimizer.pending_decays,
+                partition,
+                chunks,
+                parts,
+            );
         } else {
             update_array(
                 settings,
@@ -167,70 +183,203 @@ fn update_array<D: ndarray::Dimension>(
     }
 }
 
-/// One part's share of the first layer's rows: its blocks of the gradient,
-/// and of the weights and velocities when it also updates them.
-struct PartRows<'a> {
-    gradients: Vec<&'a mut [f32]>,
-    weights: Vec<&'a mut [f32]>,
-    velocities: Vec<&'a mut [f32]>,
+/// Scratch space of one part of the first layer's update.
+#[derive(Default)]
+pub(crate) struct PartScratch {
+    /// The part's row updates of all chunks, grouped by block and in
+    /// review order within a block, each packed by [`pack_update`].
+    sorted: Vec<u32>,
+    /// End of each block's updates in `sorted`.
+    block_ends: Vec<usize>,
+    /// Gradient of one block, `(BLOCK_ROWS, units)`.
+    block_gradient: Vec<f32>,
 }
 
 fn update_first_weights(
     settings: RmsProp,
     layer: &mut Dense,
     velocity: &mut Dense,
-    gradient: &mut Dense,
+    pending_decays: &mut [u16],
     partition: RowPartition,
     chunks: &[ChunkResult],
+    scratch: &mut Vec<PartScratch>,
 ) {
     let units = layer.units();
-    let (Some(weights), Some(velocities), Some(gradients)) = (
+    let (Some(weights), Some(velocities)) = (
         layer.weights.as_slice_mut(),
         velocity.weights.as_slice_mut(),
-        gradient.weights.as_slice_mut(),
     ) else {
         return;
     };
-    let gradient_parts = distribute_blocks(gradients, units, partition);
+    if scratch.len() < partition.parts {
+        scratch.resize_with(partition.parts, PartScratch::default);
+    }
     let weight_parts = distribute_blocks(weights, units, partition);
     let velocity_parts = distribute_blocks(velocities, units, partition);
+    let pending_parts = distribute_blocks(pending_decays, 1, partition);
 
-    let parts: Vec<PartRows> = gradient_parts
-        .into_iter()
-        .zip(weight_parts)
-        .zip(velocity_parts)
-        .map(|((gradients, weights), velocities)| PartRows {
-            gradients,
-            weights,
-            velocities,
-        })
-        .collect();
-    parts
+    weight_parts
         .into_par_iter()
+        .zip(velocity_parts)
+        .zip(pending_parts)
+        .zip(scratch[..partition.parts].par_iter_mut())
         .enumerate()
-        .for_each(|(part, mut rows)| {
-            let touched = scatter_part(&mut rows.gradients, part, partition, chunks, units);
-            update_part(settings, &mut rows, &touched, units);
-        });
+        .for_each(
+            |(part, (((mut weights, mut velocities), mut pending), scratch))| {
+                sort_updates(scratch, part, partition, chunks, weights.len());
+                let rows = PartRows {
+                    weights: &mut weights,
+                    velocities: &mut velocities,
+                    pending_decays: &mut pending,
+                };
+                update_part(settings, rows, scratch, chunks, units);
+            },
+        );
+}
+
+/// One part's blocks of the first layer's weights, velocities and pending
+/// velocity decays.
+struct PartRows<'a, 'b> {
+    weights: &'a mut [&'b mut [f32]],
+    velocities: &'a mut [&'b mut [f32]],
+    pending_decays: &'a mut [&'b mut [u16]],
 }
 
 /// Splits a flat `(rows, units)` matrix into blocks of [`BLOCK_ROWS`] rows
 /// and hands block `b` to part `b % parts`.
-fn distribute_blocks(
-    flat: &mut [f32],
+fn distribute_blocks<T>(
+    flat: &mut [T],
     units: usize,
     partition: RowPartition,
-) -> Vec<Vec<&mut [f32]>> {
-    let mut parts: Vec<Vec<&mut [f32]>> = (0..partition.parts).map(|_| Vec::new()).collect();
+) -> Vec<Vec<&mut [T]>> {
+    let mut parts: Vec<Vec<&mut [T]>> = (0..partition.parts).map(|_| Vec::new()).collect();
     for (block, rows) in flat.chunks_mut((BLOCK_ROWS * units).max(1)).enumerate() {
         parts[block % partition.parts].push(rows);
     }
     parts
 }
 
+// A packed update keeps 6 bits for the position and 6 for the row.
+const _: () = assert!(CHUNK_REVIEWS <= 64 && BLOCK_ROWS <= 64);
+
+/// Packs a row update: the chunk, the review's position in the chunk (below
+/// [`CHUNK_REVIEWS`]) and the row within its block (below [`BLOCK_ROWS`]).
+fn pack_update(chunk: usize, position: u32, row: usize) -> u32 {
+    ((chunk as u32) << 12) | (position << 6) | row as u32
+}
+
+fn unpack_update(packed: u32) -> (usize, usize, usize) {
+    (
+        (packed >> 12) as usize,
+        ((packed >> 6) & 63) as usize,
+        (packed & 63) as usize,
+    )
+}
+
+/// Groups part `part`'s row updates by block with a counting sort, which
+/// keeps them in review order within each block.
+fn sort_updates(
+    scratch: &mut PartScratch,
+    part: usize,
+    partition: RowPartition,
+    chunks: &[ChunkResult],
+    blocks: usize,
+) {
+    let PartScratch {
+        sorted, block_ends, ..
+    } = scratch;
+    block_ends.clear();
+    block_ends.resize(blocks, 0);
+    for chunk in chunks {
+        for &(index, _) in &chunk.row_updates[part] {
+            if let Some(count) = block_ends.get_mut(partition.block_in_part(index)) {
+                *count += 1;
+            }
+        }
+    }
+    let mut next = Vec::with_capacity(blocks);
+    let mut total = 0;
+    for count in block_ends.iter_mut() {
+        next.push(total);
+        total += *count;
+        *count = total;
+    }
+
+    sorted.clear();
+    sorted.resize(total, 0);
+    for (chunk_number, chunk) in chunks.iter().enumerate() {
+        for &(index, position) in &chunk.row_updates[part] {
+            if let Some(slot) = next.get_mut(partition.block_in_part(index)) {
+                sorted[*slot] = pack_update(chunk_number, position, index as usize % BLOCK_ROWS);
+                *slot += 1;
+            }
+        }
+    }
+}
+
+/// Sums each block's gradient in a small buffer, then applies RMSprop to the
+/// block's rows. A row without a delta has a zero gradient, for which the
+/// update leaves the weights as they are and multiplies the velocity by
+/// rho; that multiplication is deferred (see `RmsPropState`).
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
+fn update_part(
+    settings: RmsProp,
+    rows: PartRows,
+    scratch: &mut PartScratch,
+    chunks: &[ChunkResult],
+    units: usize,
+) {
+    let PartRows {
+        weights,
+        velocities,
+        pending_decays,
+    } = rows;
+    let PartScratch {
+        sorted,
+        block_ends,
+        block_gradient,
+    } = scratch;
+    block_gradient.clear();
+    block_gradient.resize(BLOCK_ROWS * units, 0.0);
+    let mut start = 0;
+
+    let blocks = weights
+        .iter_mut()
+        .zip(velocities.iter_mut())
+        .zip(pending_decays.iter_mut())
+        .zip(block_ends.iter());
+    for (((weights, velocities), pending_decays), &end) in blocks {
+        let mut touched: u64 = 0;
+        for &packed in &sorted[start..end] {
+            let (chunk, position, row) = unpack_update(packed);
+            let delta_start = position * units;
+            let delta = &chunks[chunk].first_deltas[delta_start..delta_start + units];
+            add_row(&mut block_gradient[row * units..(row + 1) * units], delta);
+            touched |= 1 << row;
+        }
+        start = end;
+
+        let rows = weights
+            .chunks_exact_mut(units)
+            .zip(velocities.chunks_exact_mut(units))
+            .zip(block_gradient.chunks_exact_mut(units))
+            .zip(pending_decays.iter_mut());
+        for (row, (((weights, velocities), gradients), pending)) in rows.enumerate() {
+            if touched & (1 << row) != 0 {
+                decay_row(velocities, pending, settings.rho);
+                update_inline(settings, weights, velocities, gradients);
+            } else if *pending == u16::MAX {
+                decay_row(velocities, pending, settings.rho);
+                *pending = 1;
+            } else {
+                *pending += 1;
+            }
+        }
+    }
+}
+
 /// Adds the first-layer deltas of part `part`'s rows, chunk by chunk in
-/// review order. Returns which of the part's rows received a delta,
-/// numbered `block * BLOCK_ROWS + row`.
+/// review order, into the full gradient matrix `blocks`.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
 fn scatter_part(
     blocks: &mut [&mut [f32]],
@@ -238,13 +387,11 @@ fn scatter_part(
     partition: RowPartition,
     chunks: &[ChunkResult],
     units: usize,
-) -> Vec<bool> {
-    let mut touched = vec![false; blocks.len() * BLOCK_ROWS];
+) {
     for chunk in chunks {
         for &(index, position) in &chunk.row_updates[part] {
             let block = partition.block_in_part(index);
-            let row = index as usize % BLOCK_ROWS;
-            let start = row * units;
+            let start = (index as usize % BLOCK_ROWS) * units;
             let delta_start = position as usize * units;
             let (Some(rows), Some(delta)) = (
                 blocks.get_mut(block),
@@ -254,33 +401,6 @@ fn scatter_part(
             };
             if let Some(target) = rows.get_mut(start..start + units) {
                 add_row(target, delta);
-                touched[block * BLOCK_ROWS + row] = true;
-            }
-        }
-    }
-    touched
-}
-
-/// Applies RMSprop to the part's rows. A row without a delta has a zero
-/// gradient, for which the update leaves the weights as they are and
-/// multiplies the velocity by rho; that case skips the square root.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
-fn update_part(settings: RmsProp, rows: &mut PartRows, touched: &[bool], units: usize) {
-    let blocks = rows
-        .weights
-        .iter_mut()
-        .zip(rows.velocities.iter_mut())
-        .zip(rows.gradients.iter_mut());
-    for (block, ((weights, velocities), gradients)) in blocks.enumerate() {
-        let rows = weights
-            .chunks_exact_mut(units)
-            .zip(velocities.chunks_exact_mut(units))
-            .zip(gradients.chunks_exact_mut(units));
-        for (row, ((weights, velocities), gradients)) in rows.enumerate() {
-            if touched[block * BLOCK_ROWS + row] {
-                update_inline(settings, weights, velocities, gradients);
-            } else {
-                velocities.iter_mut().for_each(|v| *v *= settings.rho);
             }
         }
     }
