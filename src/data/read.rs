@@ -400,8 +400,17 @@ fn classify_archive_error(path: &Path, error: io::Error) -> DataError {
     } else {
         DataError::Corrupt {
             path: path.to_path_buf(),
-            detail: error.to_string(),
+            detail: shortened(&error.to_string(), 100),
         }
+    }
+}
+
+/// Cuts `text` to at most `limit` characters, because tar errors quote the
+/// damaged header field in full.
+fn shortened(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
 }
 
@@ -568,6 +577,12 @@ fn read_folder(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shortened_text() {
+        assert_eq!(shortened("short", 10), "short");
+        assert_eq!(shortened("ééééé", 3), "ééé…");
+    }
 
     #[test]
     fn file_names() {
