@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
+use super::batch::{Batch, BatchSender, ReadCounters};
 use super::cache::{self, CACHE_FILE_NAME, CacheKey, LoadError};
 use super::encode::Encoder;
 use super::error::{DataError, PrepareWarning};
-use super::read::{Batch, BatchSender, ReadCounters, read_source};
+use super::read::read_source;
 use super::source::DataSource;
 use super::split::{Dataset, Split, Vocabulary};
 
