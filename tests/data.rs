@@ -978,6 +978,12 @@ fn cache_damaged_arrays_rebuilt() {
             }),
         ),
         (
+            "one class only",
+            Box::new(|path| {
+                edit_cache_array::<u8>(path, "test_labels", |labels| labels.fill(1));
+            }),
+        ),
+        (
             "rating out of range",
             Box::new(|path| edit_cache_array::<u8>(path, "test_ratings", |ratings| ratings[0] = 0)),
         ),
