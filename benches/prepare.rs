@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use imdb_tui::data::tokenize::for_each_token;
-use imdb_tui::data::{DATA_ENV_VAR, PrepareOptions, locate_from, prepare};
+use imdb_tui::data::{DATA_ENV_VAR, DataSource, PrepareOptions, locate_from, prepare};
 
 /// A review of typical length (about 1,300 bytes, the dataset's mean) and
 /// markup, written for this benchmark.
@@ -76,7 +76,11 @@ fn prepare_dataset(criterion: &mut Criterion) {
         .measurement_time(Duration::from_secs(10));
 
     let uncached = PrepareOptions::default();
-    group.bench_function("from_source", |bencher| {
+    let source_kind = match source {
+        DataSource::Tarball(_) => "from_tarball",
+        DataSource::Folder(_) => "from_folder",
+    };
+    group.bench_function(source_kind, |bencher| {
         bencher.iter(|| prepare(&source, &uncached, &mut |_| {}).map(|prepared| prepared.dataset));
     });
 

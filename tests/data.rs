@@ -443,6 +443,42 @@ fn progress_reports_bytes_and_reviews() {
     assert_eq!(reports.last().unwrap().reviews_read, REVIEWS.len());
 }
 
+#[test]
+fn progress_stages_with_cache() {
+    let temp = TempDir::new().unwrap();
+    let cache_dir = temp.path().join("data");
+    let tarball = write_tarball(&temp.path().join("data.tar.gz"), &standard_files());
+    let options = cached_options(SMALL_VOCAB, &cache_dir);
+    let stages_of = |reports: &[PrepareProgress]| {
+        let mut stages: Vec<PrepareStage> = reports.iter().map(|report| report.stage).collect();
+        stages.dedup();
+        stages
+    };
+
+    // No cache file yet: nothing to load, so no LoadingCache stage.
+    let mut reports = Vec::new();
+    prepare(&tarball, &options, &mut |report| reports.push(report)).unwrap();
+    assert_eq!(
+        stages_of(&reports),
+        [
+            PrepareStage::ReadingReviews,
+            PrepareStage::BuildingVocabulary,
+            PrepareStage::SavingCache,
+            PrepareStage::Done
+        ]
+    );
+
+    let mut reports = Vec::new();
+    prepare(&tarball, &options, &mut |report| reports.push(report)).unwrap();
+    assert_eq!(
+        stages_of(&reports),
+        [PrepareStage::LoadingCache, PrepareStage::Done]
+    );
+    let cache_size = fs::metadata(cache_file(&cache_dir)).unwrap().len();
+    assert_eq!(reports[0].bytes_total, cache_size);
+    assert_eq!(reports[1].reviews_read, REVIEWS.len());
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 
@@ -939,6 +975,12 @@ fn cache_damaged_arrays_rebuilt() {
             "label not 0 or 1",
             Box::new(|path| {
                 edit_cache_array::<u8>(path, "train_labels", |labels| labels[0] = 2);
+            }),
+        ),
+        (
+            "one class only",
+            Box::new(|path| {
+                edit_cache_array::<u8>(path, "test_labels", |labels| labels.fill(1));
             }),
         ),
         (

@@ -306,6 +306,11 @@ pub(crate) fn check_split(split: &Split, vocabulary_size: usize) -> Result<(), S
     if let Some(label) = split.labels.iter().find(|&&label| label > 1) {
         return Err(format!("label {label} is not 0 or 1"));
     }
+    for (label, class) in [(0, "negative"), (1, "positive")] {
+        if !split.labels.contains(&label) {
+            return Err(format!("no {class} reviews"));
+        }
+    }
     if let Some(rating) = split
         .ratings
         .iter()

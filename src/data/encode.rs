@@ -5,8 +5,9 @@ use std::hash::Hasher;
 
 use rustc_hash::FxHasher;
 
+use super::batch::{Batch, BatchForm};
 use super::error::DataError;
-use super::read::{Batch, BatchForm, ReviewHeader, SplitKind, label_folder};
+use super::read::{ReviewHeader, SplitKind, label_folder};
 use super::split::{Split, Vocabulary};
 
 /// Marks a word that is not in the vocabulary.

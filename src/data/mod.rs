@@ -5,6 +5,7 @@
 //! stream, or an extracted `aclImdb/` folder), builds the vocabulary from the
 //! training reviews, encodes both splits and caches the result.
 
+mod batch;
 mod cache;
 mod encode;
 mod error;

@@ -2,14 +2,15 @@
 //! reading and encoding every review, then saving the cache.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 
+use super::batch::{Batch, BatchSender, ReadCounters};
 use super::cache::{self, CACHE_FILE_NAME, CacheKey, LoadError};
 use super::encode::Encoder;
 use super::error::{DataError, PrepareWarning};
-use super::read::{Batch, BatchSender, ReadCounters, read_source};
+use super::read::read_source;
 use super::source::DataSource;
 use super::split::{Dataset, Split, Vocabulary};
 
@@ -111,7 +112,6 @@ pub fn prepare(
         });
     }
 
-    let source_name = source.to_string();
     let mut warnings = Vec::new();
     // Without metadata there is no key, so the cache is neither read nor
     // written. Reading the source then reports the underlying problem.
@@ -119,53 +119,22 @@ pub fn prepare(
 
     if let (Some(folder), Ok(key)) = (&options.cache_dir, &key) {
         let path = folder.join(CACHE_FILE_NAME);
-        let bytes_total = fs::metadata(&path)
-            .map(|metadata| metadata.len())
-            .unwrap_or(0);
-        progress(PrepareProgress {
-            stage: PrepareStage::LoadingCache,
-            bytes_read: 0,
-            bytes_total,
-            reviews_read: 0,
-        });
-
-        match cache::load(&path, key) {
-            Ok((vocabulary, train, test)) => {
-                let reviews = train.len() + test.len();
-                progress(PrepareProgress {
-                    stage: PrepareStage::Done,
-                    bytes_read: bytes_total,
-                    bytes_total,
-                    reviews_read: reviews,
-                });
-                return Ok(Prepared {
-                    dataset: Dataset {
-                        source: source_name,
-                        vocabulary,
-                        train,
-                        test,
-                    },
-                    warnings,
-                    from_cache: true,
-                });
-            }
-            Err(LoadError::Missing) => {}
-            Err(LoadError::Unusable(reason)) => {
-                warnings.push(PrepareWarning::CacheRebuilt { path, reason });
-            }
+        if let Some((vocabulary, train, test)) = load_cache(&path, key, &mut warnings, progress) {
+            return Ok(finish(
+                source, vocabulary, train, test, warnings, true, progress,
+            ));
         }
     }
 
     let (vocabulary, train, test) =
         read_and_encode(source, options.vocab_size, &mut warnings, progress)?;
-    let reviews = train.len() + test.len();
 
     if let Some(folder) = &options.cache_dir {
         progress(PrepareProgress {
             stage: PrepareStage::SavingCache,
             bytes_read: 0,
             bytes_total: 0,
-            reviews_read: reviews,
+            reviews_read: train.len() + test.len(),
         });
         let saved = key.and_then(|key| cache::save(folder, &key, &vocabulary, &train, &test));
         if let Err(error) = saved {
@@ -176,22 +145,66 @@ pub fn prepare(
         }
     }
 
+    Ok(finish(
+        source, vocabulary, train, test, warnings, false, progress,
+    ))
+}
+
+/// Loads the cache at `path` if it exists and matches `key`. A cache that
+/// exists but cannot be used adds a warning.
+fn load_cache(
+    path: &Path,
+    key: &CacheKey,
+    warnings: &mut Vec<PrepareWarning>,
+    progress: &mut dyn FnMut(PrepareProgress),
+) -> Option<(Vocabulary, Split, Split)> {
+    let bytes_total = fs::metadata(path).ok()?.len();
+    progress(PrepareProgress {
+        stage: PrepareStage::LoadingCache,
+        bytes_read: 0,
+        bytes_total,
+        reviews_read: 0,
+    });
+
+    match cache::load(path, key) {
+        Ok(loaded) => Some(loaded),
+        Err(LoadError::Missing) => None,
+        Err(LoadError::Unusable(reason)) => {
+            warnings.push(PrepareWarning::CacheRebuilt {
+                path: path.to_path_buf(),
+                reason,
+            });
+            None
+        }
+    }
+}
+
+/// Reports [`PrepareStage::Done`] and assembles the result.
+fn finish(
+    source: &DataSource,
+    vocabulary: Vocabulary,
+    train: Split,
+    test: Split,
+    warnings: Vec<PrepareWarning>,
+    from_cache: bool,
+    progress: &mut dyn FnMut(PrepareProgress),
+) -> Prepared {
     progress(PrepareProgress {
         stage: PrepareStage::Done,
         bytes_read: 0,
         bytes_total: 0,
-        reviews_read: reviews,
+        reviews_read: train.len() + test.len(),
     });
-    Ok(Prepared {
+    Prepared {
         dataset: Dataset {
-            source: source_name,
+            source: source.to_string(),
             vocabulary,
             train,
             test,
         },
         warnings,
-        from_cache: false,
-    })
+        from_cache,
+    }
 }
 
 /// Reads the reviews on a second thread while this one tokenizes them, then
