@@ -11,6 +11,7 @@ pub mod cli;
 pub mod data;
 pub mod fetch;
 pub mod i18n;
+pub mod logging;
 pub mod model;
 pub mod predict;
 pub mod train;

@@ -195,6 +195,17 @@ fn finish(
         bytes_total: 0,
         reviews_read: train.len() + test.len(),
     });
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
+    tracing::info!(
+        source = %source,
+        from_cache,
+        train = train.len(),
+        test = test.len(),
+        vocabulary = vocabulary.len(),
+        "dataset prepared"
+    );
     Prepared {
         dataset: Dataset {
             source: source.to_string(),

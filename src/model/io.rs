@@ -112,7 +112,9 @@ pub fn save(
     write_atomically(&json, |writer| {
         serde_json::to_writer_pretty(&mut *writer, &info).map_err(io::Error::other)
     })
-    .map_err(|source| ModelError::Write { path: json, source })
+    .map_err(|source| ModelError::Write { path: json, source })?;
+    tracing::info!(path = %weights.display(), "model saved");
+    Ok(())
 }
 
 fn write_weights(path: &Path, network: &Network) -> io::Result<()> {

@@ -21,9 +21,27 @@ pub fn train(
     cancel: &AtomicBool,
     emit: &mut dyn FnMut(TrainEvent),
 ) {
+    tracing::info!(
+        kind = ?config.kind,
+        epochs = config.epochs,
+        seed = config.seed,
+        "training run started"
+    );
+    let started = Instant::now();
     let event = match train_epochs(dataset, config, cancel, emit) {
         Ok(event) | Err(event) => event,
     };
+    let seconds = started.elapsed().as_secs_f64();
+    match &event {
+        TrainEvent::Finished { test, .. } => {
+            tracing::info!(seconds, test = ?test, "training run finished");
+        }
+        TrainEvent::Cancelled { epochs_done } => {
+            tracing::info!(epochs_done, seconds, "training run cancelled");
+        }
+        TrainEvent::Failed { message } => tracing::error!(message, "training run failed"),
+        TrainEvent::Progress { .. } | TrainEvent::EpochFinished { .. } => {}
+    }
     emit(event);
 }
 
