@@ -1,6 +1,6 @@
 //! Engine and dashboard for training the classic IMDB dense network.
 //!
-//! The library holds everything the binary, the tests and the benches share:
+//! The library contains everything the binary, the tests and the benches share:
 //! data preparation ([`data`]), the network and its optimizer ([`model`]),
 //! the background trainer ([`train`]), live prediction ([`predict`]), the
 //! dataset download ([`fetch`]), the message catalog ([`i18n`]) and the

@@ -42,10 +42,10 @@ pub fn encode(vocabulary: &Vocabulary, text: &str) -> (Vec<u32>, usize) {
 
 /// Fills `indices` with the sorted, distinct vocabulary indices of `text`
 /// and returns the number of distinct words. The other two arguments are
-/// scratch space: `seen`, a bit per vocabulary word, is all zeros before
-/// and after; `unknown` receives the hashes of the words outside the
-/// vocabulary, which are counted by their 64-bit hashes instead of copies,
-/// so two unknown words count as one only when their hashes collide.
+/// scratch space. `seen` has a bit per vocabulary word and is all zeros
+/// before and after. `unknown` receives 64-bit hashes of the words outside
+/// the vocabulary, which count them without copies, so two unknown words
+/// count as one only when their hashes collide.
 fn encode_into(
     vocabulary: &Vocabulary,
     text: &str,

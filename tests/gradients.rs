@@ -88,9 +88,9 @@ fn dense_gradients(network: &Network, split: &Split) -> Vec<(Array2<f64>, Array1
     gradients
 }
 
-/// A small network with nonzero biases. Zero biases would put a unit whose
-/// inputs are all zero exactly on the ReLU kink, where finite differences
-/// measure half the one-sided slope.
+/// Builds a small network with nonzero biases. Zero biases would put a unit
+/// whose inputs are all zero exactly on the ReLU kink, where finite
+/// differences measure half the one-sided slope.
 fn tiny_network(seed: u64) -> (Network, Split) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut network = Network::new(20, &[5, 4], &mut rng);

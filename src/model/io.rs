@@ -40,13 +40,13 @@ pub struct ModelInfo {
     pub epochs_trained: usize,
     /// Test metrics, for a model from a final run.
     pub test: Option<TestMetrics>,
-    /// Where the training reviews came from.
+    /// Source of the training reviews, as shown to the user.
     pub data_source: String,
     /// Words in index order: word `i` is input `i`.
     pub vocabulary: Vec<String>,
 }
 
-/// What a saved model is trained on and how.
+/// Training settings and results stored with a saved model.
 #[derive(Clone, Debug)]
 pub struct TrainingRecord {
     pub run: RunConfig,

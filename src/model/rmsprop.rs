@@ -49,9 +49,9 @@ pub struct RmsPropState {
     pub(crate) velocities: Gradients,
     /// For each first-layer weight row, the steps since its velocity was
     /// last written. A row whose gradient is zero keeps its weights and only
-    /// multiplies its velocity by rho; the fused training step defers those
+    /// multiplies its velocity by rho. The fused training step defers those
     /// multiplications until the row's next nonzero gradient and then does
-    /// them one by one, which gives bit-identical velocities.
+    /// them one by one, so the velocities stay bit-identical.
     pub(crate) pending_decays: Vec<u16>,
 }
 
@@ -157,8 +157,8 @@ fn update_slices(
     update_inline(optimizer, variables, velocities, gradients);
 }
 
-/// The body of [`RmsProp::update`], for callers compiled for a wider
-/// instruction set themselves.
+/// Updates like [`RmsProp::update`], inlined into callers that are compiled
+/// for a wider instruction set themselves.
 #[inline(always)]
 pub(crate) fn update_inline(
     optimizer: RmsProp,

@@ -320,7 +320,7 @@ fn sort_updates(
 /// Sums each block's gradient in a small buffer, then applies RMSprop to the
 /// block's rows. A row without a delta has a zero gradient, for which the
 /// update leaves the weights as they are and multiplies the velocity by
-/// rho; that multiplication is deferred (see `RmsPropState`).
+/// rho. That multiplication is deferred, as `RmsPropState` describes.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
 fn update_part(
     settings: RmsProp,

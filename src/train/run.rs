@@ -131,7 +131,7 @@ fn train_epochs(
 
 /// Returns the training and validation review numbers. An exploration run
 /// shuffles the training split with the run's generator and holds out the
-/// first `validation_size` reviews; a final run trains on all of them.
+/// first `validation_size` reviews. A final run trains on all of them.
 fn split_samples(
     dataset: &Dataset,
     config: &RunConfig,
