@@ -19,7 +19,7 @@ pub fn train(
     dataset: &Dataset,
     config: &RunConfig,
     cancel: &AtomicBool,
-    emit: &mut dyn FnMut(TrainEvent),
+    emit: &mut (dyn FnMut(TrainEvent) + Send),
 ) {
     tracing::info!(
         kind = ?config.kind,
@@ -28,8 +28,21 @@ pub fn train(
         "training run started"
     );
     let started = Instant::now();
-    let event = match train_epochs(dataset, config, cancel, emit) {
+    let mut run = || match train_epochs(dataset, config, cancel, emit) {
         Ok(event) | Err(event) => event,
+    };
+    // Running the loop on a thread of its own pool makes each step's
+    // parallel sections cheap nested joins, instead of jobs handed in from
+    // outside the pool.
+    let event = match rayon::ThreadPoolBuilder::new()
+        .thread_name(|index| format!("trainer-{index}"))
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(error) => {
+            tracing::warn!(%error, "failed to start the training threads; training on the global pool");
+            run()
+        }
     };
     let seconds = started.elapsed().as_secs_f64();
     match &event {
@@ -49,7 +62,7 @@ fn train_epochs(
     dataset: &Dataset,
     config: &RunConfig,
     cancel: &AtomicBool,
-    emit: &mut dyn FnMut(TrainEvent),
+    emit: &mut (dyn FnMut(TrainEvent) + Send),
 ) -> Result<TrainEvent, TrainEvent> {
     validate(dataset, config).map_err(|message| TrainEvent::Failed { message })?;
 
