@@ -9,6 +9,7 @@
 
 mod app;
 mod charts;
+mod download;
 mod event_loop;
 pub mod export;
 mod history;
@@ -32,6 +33,7 @@ use crate::train::RunConfig;
 
 pub use app::{App, Focus, Notice, Overlay, ServingModel};
 pub use charts::{ChartData, Metric, chart_data};
+pub use download::{DownloadDialog, DownloadProgress, DownloadStep, MissingData};
 pub use event_loop::{FRAME_INTERVAL, LoopIo, LoopReport, drive};
 pub use history::{History, Overfitting, RunRecord};
 pub use interface::{AppEvent, Command, ModelSource, Update};
