@@ -487,14 +487,14 @@ fn bullet_list(items: &[String]) -> String {
         .join("\n")
 }
 
-/// The ways around a failing download server, in English.
+/// Lists the ways around a failing download server, in English.
 fn fallback_en(dir: &str) -> String {
     format!(
         "pass a mirror with --url or IMDB_DATA_URL, or place aclImdb_v1.tar.gz in {dir} by hand"
     )
 }
 
-/// The ways around a failing download server, in Chinese.
+/// Lists the ways around a failing download server, in Chinese.
 fn fallback_zh(dir: &str) -> String {
     format!("或用 --url 或 IMDB_DATA_URL 指定镜像，或手动把 aclImdb_v1.tar.gz 放到 {dir}")
 }

@@ -22,7 +22,7 @@ use crate::ui::{self, AppEvent, Command, MissingData, ModelSource, UiOptions};
 const MODEL_FILE: &str = "model.npz";
 
 /// Opens the dashboard and runs until the user quits. A missing dataset
-/// does not stop it: the dashboard asks on screen whether to download it.
+/// does not stop it, because the dashboard offers the download on screen.
 pub fn dashboard(cli: &Cli, lang: Lang) -> Result<()> {
     if !io::stdout().is_terminal() {
         bail!(lang.text(&Msg::NotATerminal));
@@ -55,7 +55,7 @@ pub fn dashboard(cli: &Cli, lang: Lang) -> Result<()> {
     })
 }
 
-/// How the dashboard starts: with the dataset found, or without it.
+/// State of the dataset when the dashboard starts.
 enum DataStart {
     Found(DataSource),
     /// The dataset is missing; `download` is the archive to offer.
@@ -287,8 +287,8 @@ impl Controller {
     /// Downloads the archive on a thread of its own, sending progress to
     /// the dashboard and the result to the controller. It is a plain thread
     /// and not `spawn_blocking`, because the runtime waits for blocking
-    /// tasks when it shuts down, and quitting must not wait for the
-    /// download; the next start resumes the partial file.
+    /// tasks when it shuts down. Quitting thus leaves the download behind,
+    /// and the next start resumes the partial file.
     fn start_download(&self, internal: &UnboundedSender<Internal>) {
         let Some(source) = self.download.clone() else {
             return;

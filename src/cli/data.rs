@@ -23,9 +23,9 @@ pub const DATA_DIR: &str = "data";
 /// that `IMDB_DATA_URL` names.
 pub const MD5_ENV_VAR: &str = "IMDB_DATA_MD5";
 
-/// Builds the archive to download from a mirror's URL and checksum, each
-/// defaulting to the official one; with neither, the official archive with
-/// its known size.
+/// Builds the archive to download from a mirror's URL and checksum. Either
+/// defaults to the official one, and with neither the result is the
+/// official archive with its known size.
 pub fn mirror_source(url: Option<&str>, md5: Option<&str>) -> Result<Source, FetchError> {
     match (url, md5) {
         (None, None) => Ok(Source::official()),

@@ -1,6 +1,7 @@
-//! The download dialog. When the dataset is missing it says where it was
-//! looked for and offers to download it, then follows the download with a
-//! gauge, and on a refusal or a failure shows the other ways to get it.
+//! The download dialog. When the dataset is missing it lists where the
+//! dataset was looked for and offers to download it, then follows the
+//! download with a gauge. When the user declines or the download fails, it
+//! shows the other ways to get the dataset.
 
 use std::time::{Duration, Instant};
 
@@ -46,7 +47,7 @@ pub struct MissingData {
 pub enum DownloadStep {
     /// Asks whether to download.
     Asking,
-    /// The user answered no; a later `y` still downloads.
+    /// The user declined; a later `y` still downloads.
     Declined,
     /// `--no-download` was given.
     Disabled,

@@ -15,8 +15,8 @@ use super::status::PrepareProgress;
 /// download, data progress, trainer events and save results.
 #[derive(Clone, Debug)]
 pub enum AppEvent {
-    /// The dataset was not found. The dashboard asks whether to download it
-    /// and sends [`Command::Download`] on yes.
+    /// The dataset was not found. The dashboard offers to download it and
+    /// sends [`Command::Download`] when the user accepts.
     DataMissing(MissingData),
     /// Bytes of the download so far, and the total when known.
     DownloadProgress { done: u64, total: Option<u64> },
