@@ -64,7 +64,7 @@ fn md5_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Starts an HTTP server on 127.0.0.1 that answers every request with
+/// Starts an HTTP server on 127.0.0.1 that responds to every request with
 /// `body`, sent in 20 parts `pause` apart, and returns its URL. It serves
 /// until the test process ends.
 fn serve(body: Vec<u8>, pause: Duration) -> String {
@@ -509,4 +509,43 @@ fn dashboard_downloads_missing_data_in_tmux() {
         );
         thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn quit_during_download_keeps_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = small_archive(100);
+    // About 20 seconds in all, far longer than the test waits.
+    let url = serve(archive.clone(), Duration::from_secs(1));
+    let shell_command = format!(
+        "env -u IMDB_DATA -u LC_ALL -u LC_MESSAGES LANG=en_US.UTF-8 TERM=xterm-256color \
+         IMDB_DATA_URL='{url}' IMDB_DATA_MD5={} '{BINARY}' --vocab {SMALL_VOCAB}",
+        md5_hex(&archive)
+    );
+    let session = TmuxSession::start("quit-download", dir.path(), &shell_command);
+    let long = Duration::from_secs(60);
+
+    session.wait_for("y: download   n: not now   q: quit", long);
+    session.send("y");
+    let screen = session.wait_for("Downloading the dataset", long);
+    assert!(
+        screen.contains("q: quit (the next start resumes the download)"),
+        "{screen}"
+    );
+    // The gauge appears with the first bytes, once the partial file exists.
+    session.wait_for("%", long);
+
+    session.send("q");
+    let started = Instant::now();
+    while session.is_alive() {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "quitting waited for the download; the screen:\n{}",
+            session.screen()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let data = dir.path().join("data");
+    assert!(data.join("aclImdb_v1.tar.gz.part").exists());
+    assert!(!data.join("aclImdb_v1.tar.gz").exists());
 }
