@@ -249,6 +249,11 @@ pub enum Msg<'a> {
     PhaseDownloading,
     DataMissingTitle,
     DataLookedIn,
+    /// One place the dataset was looked for, as the data module words it,
+    /// such as `--data (not given)`.
+    LookedInPlace {
+        place: &'a str,
+    },
     /// Question of the dashboard's download dialog. `size` is in bytes,
     /// `None` for a mirror whose size is not known in advance.
     DownloadOffer {
@@ -478,13 +483,30 @@ fn megabytes(bytes: u64) -> String {
     format!("{} MB", (bytes + 500_000) / 1_000_000)
 }
 
-/// Writes one `  - item` line per item.
-fn bullet_list(items: &[String]) -> String {
+/// Writes one `  - item` line per item, each item worded by `word`.
+fn bullet_list(items: &[String], word: fn(&str) -> String) -> String {
     items
         .iter()
-        .map(|item| format!("  - {item}"))
+        .map(|item| format!("  - {}", word(item)))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Translates the English note at the end of a place the data module looked
+/// in, such as ` (not given)`. A place with another note, or none, is kept
+/// as the data module wrote it.
+fn place_zh(place: &str) -> String {
+    const NOTES: [(&str, &str); 3] = [
+        (" (not given)", "（未指定）"),
+        (" (not set)", "（未设置）"),
+        (" (folder)", "（文件夹）"),
+    ];
+    for (english, chinese) in NOTES {
+        if let Some(name) = place.strip_suffix(english) {
+            return format!("{name}{chinese}");
+        }
+    }
+    place.to_owned()
 }
 
 /// Lists the ways around a failing download server, in English.
@@ -668,6 +690,7 @@ fn english(message: &Msg<'_>) -> String {
         PhaseDownloading => "downloading data".into(),
         DataMissingTitle => "Dataset missing".into(),
         DataLookedIn => "The IMDB dataset was not found. Looked in:".into(),
+        LookedInPlace { place } => format!("  - {place}"),
         DownloadOffer { url, size, dir } => match size {
             Some(size) => format!("Download it ({}) from {url} into {dir}/?", megabytes(size)),
             None => format!("Download it from {url} into {dir}/?"),
@@ -782,7 +805,7 @@ fn english(message: &Msg<'_>) -> String {
         } => format!(
             "the IMDB dataset was not found; looked in:\n{}\nRun `imdb-tui fetch-data`, or \
              download aclImdb_v1.tar.gz from {page} and place it in {dir}",
-            bullet_list(looked_in)
+            bullet_list(looked_in, str::to_owned)
         ),
         DataPathNotFound { path, origin } => format!(
             "{path} does not exist (given by {origin}); check the path, or run \
@@ -1013,6 +1036,7 @@ fn chinese(message: &Msg<'_>) -> String {
         PhaseDownloading => "下载数据".into(),
         DataMissingTitle => "缺少数据集".into(),
         DataLookedIn => "没有找到 IMDB 数据集。查找过：".into(),
+        LookedInPlace { place } => format!("  - {}", place_zh(place)),
         DownloadOffer { url, size, dir } => match size {
             Some(size) => format!(
                 "从 {url} 下载数据集（{}）到 {dir}/ 吗？",
@@ -1125,7 +1149,7 @@ fn chinese(message: &Msg<'_>) -> String {
         } => format!(
             "没有找到 IMDB 数据集，查找过：\n{}\n请运行 `imdb-tui fetch-data`，\
              或从 {page} 下载 aclImdb_v1.tar.gz 并放到 {dir}",
-            bullet_list(looked_in)
+            bullet_list(looked_in, place_zh)
         ),
         DataPathNotFound { path, origin } => format!(
             "{path} 不存在（由 {origin} 指定）；请检查路径，或运行 `imdb-tui fetch-data` 下载数据集"
@@ -1389,6 +1413,9 @@ mod tests {
             Msg::PhaseDownloading,
             Msg::DataMissingTitle,
             Msg::DataLookedIn,
+            Msg::LookedInPlace {
+                place: "--data (not given)",
+            },
             Msg::DownloadOffer {
                 url: OFFICIAL_URL_SAMPLE,
                 size: Some(84_125_825),
@@ -1655,69 +1682,70 @@ mod tests {
             Msg::PhaseDownloading => 92,
             Msg::DataMissingTitle => 93,
             Msg::DataLookedIn => 94,
-            Msg::DownloadOffer { .. } => 95,
-            Msg::DownloadOfferKeys => 96,
-            Msg::DownloadingTitle => 97,
-            Msg::DownloadingFrom { .. } => 98,
-            Msg::DownloadStats { .. } => 99,
-            Msg::DownloadingKeys => 100,
-            Msg::DownloadFailedTitle => 101,
-            Msg::DownloadFailedKeys => 102,
-            Msg::DownloadDeclinedKeys => 103,
-            Msg::NoDownload => 104,
-            Msg::NoDownloadKeys => 105,
-            Msg::DataWayOut { .. } => 106,
-            Msg::NotATerminal => 107,
-            Msg::AskDownload { .. } => 108,
-            Msg::DownloadDeclined => 109,
-            Msg::AnswerUnreadable => 110,
-            Msg::StageLoadingCache => 111,
-            Msg::StageReadingReviews => 112,
-            Msg::StageBuildingVocabulary => 113,
-            Msg::StageSavingCache => 114,
-            Msg::StageDone => 115,
-            Msg::WarningLine { .. } => 116,
-            Msg::ErrorLine { .. } => 117,
-            Msg::CacheRebuilt { .. } => 118,
-            Msg::CacheNotWritten { .. } => 119,
-            Msg::UnsafePathsIgnored { .. } => 120,
-            Msg::UnrecognizedFilesIgnored { .. } => 121,
-            Msg::TrainEpoch { .. } => 122,
-            Msg::TrainBest { .. } => 123,
-            Msg::TrainTest { .. } => 124,
-            Msg::TrainTotal { .. } => 125,
-            Msg::TrainerVanished => 126,
-            Msg::TrainerNotStarted { .. } => 127,
-            Msg::ModelFilesSaved { .. } => 128,
-            Msg::ReviewUnreadable => 129,
-            Msg::FetchAlreadyComplete { .. } => 130,
-            Msg::FetchDownloaded { .. } => 131,
-            Msg::FetchResumed { .. } => 132,
-            Msg::DataNotFound { .. } => 133,
-            Msg::DataPathNotFound { .. } => 134,
-            Msg::ModelNotFound { .. } => 135,
-            Msg::ModelInvalid { .. } => 136,
-            Msg::FetchInvalidUrl { .. } => 137,
-            Msg::FetchInvalidMd5 { .. } => 138,
-            Msg::FetchHostNotFound { .. } => 139,
-            Msg::FetchConnectionRefused { .. } => 140,
-            Msg::FetchHttpStatus { .. } => 141,
-            Msg::FetchTimedOut { .. } => 142,
-            Msg::FetchSizeMismatch { .. } => 143,
-            Msg::FetchChecksumMismatch { .. } => 144,
-            Msg::FetchDiskFull { .. } => 145,
-            Msg::FetchCancelled { .. } => 146,
-            Msg::DataErrorDetail { .. } => 147,
-            Msg::FetchErrorDetail { .. } => 148,
-            Msg::ModelErrorDetail { .. } => 149,
-            Msg::ThreadNotStarted { .. } => 150,
+            Msg::LookedInPlace { .. } => 95,
+            Msg::DownloadOffer { .. } => 96,
+            Msg::DownloadOfferKeys => 97,
+            Msg::DownloadingTitle => 98,
+            Msg::DownloadingFrom { .. } => 99,
+            Msg::DownloadStats { .. } => 100,
+            Msg::DownloadingKeys => 101,
+            Msg::DownloadFailedTitle => 102,
+            Msg::DownloadFailedKeys => 103,
+            Msg::DownloadDeclinedKeys => 104,
+            Msg::NoDownload => 105,
+            Msg::NoDownloadKeys => 106,
+            Msg::DataWayOut { .. } => 107,
+            Msg::NotATerminal => 108,
+            Msg::AskDownload { .. } => 109,
+            Msg::DownloadDeclined => 110,
+            Msg::AnswerUnreadable => 111,
+            Msg::StageLoadingCache => 112,
+            Msg::StageReadingReviews => 113,
+            Msg::StageBuildingVocabulary => 114,
+            Msg::StageSavingCache => 115,
+            Msg::StageDone => 116,
+            Msg::WarningLine { .. } => 117,
+            Msg::ErrorLine { .. } => 118,
+            Msg::CacheRebuilt { .. } => 119,
+            Msg::CacheNotWritten { .. } => 120,
+            Msg::UnsafePathsIgnored { .. } => 121,
+            Msg::UnrecognizedFilesIgnored { .. } => 122,
+            Msg::TrainEpoch { .. } => 123,
+            Msg::TrainBest { .. } => 124,
+            Msg::TrainTest { .. } => 125,
+            Msg::TrainTotal { .. } => 126,
+            Msg::TrainerVanished => 127,
+            Msg::TrainerNotStarted { .. } => 128,
+            Msg::ModelFilesSaved { .. } => 129,
+            Msg::ReviewUnreadable => 130,
+            Msg::FetchAlreadyComplete { .. } => 131,
+            Msg::FetchDownloaded { .. } => 132,
+            Msg::FetchResumed { .. } => 133,
+            Msg::DataNotFound { .. } => 134,
+            Msg::DataPathNotFound { .. } => 135,
+            Msg::ModelNotFound { .. } => 136,
+            Msg::ModelInvalid { .. } => 137,
+            Msg::FetchInvalidUrl { .. } => 138,
+            Msg::FetchInvalidMd5 { .. } => 139,
+            Msg::FetchHostNotFound { .. } => 140,
+            Msg::FetchConnectionRefused { .. } => 141,
+            Msg::FetchHttpStatus { .. } => 142,
+            Msg::FetchTimedOut { .. } => 143,
+            Msg::FetchSizeMismatch { .. } => 144,
+            Msg::FetchChecksumMismatch { .. } => 145,
+            Msg::FetchDiskFull { .. } => 146,
+            Msg::FetchCancelled { .. } => 147,
+            Msg::DataErrorDetail { .. } => 148,
+            Msg::FetchErrorDetail { .. } => 149,
+            Msg::ModelErrorDetail { .. } => 150,
+            Msg::ThreadNotStarted { .. } => 151,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..151).collect();
+        let expected: Vec<usize> = (0..152).collect();
         assert_eq!(positions, expected);
     }
 

@@ -221,6 +221,9 @@ mod language {
             stderr.contains("错误：没有找到 IMDB 数据集，查找过："),
             "{stderr}"
         );
+        assert!(stderr.contains("  - --data（未指定）"), "{stderr}");
+        assert!(stderr.contains("  - IMDB_DATA（未设置）"), "{stderr}");
+        assert!(stderr.contains("  - data/aclImdb（文件夹）"), "{stderr}");
         assert!(stderr.contains("  - data/aclImdb_v1.tar.gz"), "{stderr}");
         assert!(stderr.contains("请运行 `imdb-tui fetch-data`"), "{stderr}");
         assert!(
@@ -477,6 +480,7 @@ fn dashboard_downloads_missing_data_in_tmux() {
         "{screen}"
     );
     assert!(screen.contains("data/aclImdb_v1.tar.gz"), "{screen}");
+    assert!(screen.contains("IMDB_DATA（未设置）"), "{screen}");
     assert!(screen.contains("127.0.0.1"), "{screen}");
     assert!(
         screen.contains("y：下载   n：暂不下载   q：退出"),

@@ -259,7 +259,10 @@ fn push_looked_in(
 ) {
     lines.push(Line::raw(lang.text(&Msg::DataLookedIn)));
     for place in &missing.looked_in {
-        lines.push(Line::styled(format!("  - {place}"), theme.dim));
+        lines.push(Line::styled(
+            lang.text(&Msg::LookedInPlace { place }),
+            theme.dim,
+        ));
     }
 }
 
