@@ -505,6 +505,16 @@ mod download_dialog {
     }
 
     #[test]
+    fn paste_ignored_while_open() {
+        let mut app = missing_app(Lang::En, true, Instant::now());
+        let update = app.handle_terminal_event(Event::Paste("y a great film".into()));
+        assert!(update.commands.is_empty());
+        assert_eq!(app.review.text(), "");
+        assert_eq!(app.focus, Focus::Charts);
+        assert_eq!(step(&app), &DownloadStep::Asking);
+    }
+
+    #[test]
     fn no_download_offers_only_instructions() {
         let mut app = missing_app(Lang::En, false, Instant::now());
         assert_eq!(step(&app), &DownloadStep::Disabled);

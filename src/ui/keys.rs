@@ -53,6 +53,8 @@ impl App {
                 Update::redraw()
             }
             Some(_) => Update::default(),
+            // The review box behind the download dialog takes no paste.
+            None if self.download.is_some() => Update::default(),
             None => {
                 self.focus = Focus::Review;
                 self.sync_review_focus();
