@@ -435,6 +435,91 @@ mod download_snapshots {
     }
 }
 
+mod wide_characters {
+    use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    /// Returns the Chinese dashboard in each state that has its own layout.
+    fn chinese_states() -> Vec<(&'static str, App)> {
+        let lang = Lang::Zh;
+        let mut preparing = App::new(lang, Theme::colored(), RunConfig::default(), Instant::now());
+        let _ = preparing.handle_event(AppEvent::Preparing(PrepareProgress {
+            bytes_read: 12_000_000,
+            total_bytes: Some(28_630_985),
+            reviews_read: 21_000,
+        }));
+        let mut help = explored_app(lang);
+        let _ = help.handle_key(press(KeyCode::Char('?')));
+        let mut prompt = explored_app(lang);
+        let _ = prompt.handle_key(press(KeyCode::Char('r')));
+        type_text(&mut prompt, "x");
+        let _ = prompt.handle_key(press(KeyCode::Enter));
+        let mut quit = running_app(lang, Instant::now());
+        let _ = quit.handle_key(press(KeyCode::Char('q')));
+        let mut review = explored_app(lang);
+        let _ = review.handle_key(press(KeyCode::BackTab));
+        type_text(&mut review, "A great film 电影 😀 but boring");
+        vec![
+            ("preparing", preparing),
+            ("explored", explored_app(lang)),
+            ("retrained", retrained_app(lang)),
+            ("help", help),
+            ("retrain prompt", prompt),
+            ("quit confirmation", quit),
+            ("review", review),
+            ("download question", missing_app(lang, true, Instant::now())),
+            ("no download", missing_app(lang, false, Instant::now())),
+            ("downloading", downloading_app(lang)),
+            ("download failed", failed_download_app(lang)),
+        ]
+    }
+
+    #[test]
+    fn no_character_cut_in_half() {
+        for (name, app) in chinese_states() {
+            for (width, height) in [(120, 40), (80, 24)] {
+                let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                // The frame's own buffer, because the diff that reaches the
+                // backend skips the cell after a wide character.
+                let frame = terminal.draw(|frame| draw(frame, &app)).unwrap();
+                let buffer = frame.buffer;
+                for y in 0..height {
+                    for x in 0..width.saturating_sub(1) {
+                        if buffer[(x, y)].symbol().width() < 2 {
+                            continue;
+                        }
+                        // The cell under the right half of a wide character
+                        // must stay blank, or the terminal shifts the row.
+                        let hidden = buffer[(x + 1, y)].symbol();
+                        assert_eq!(
+                            hidden,
+                            " ",
+                            "{name} at {width}x{height}: {:?} at ({x}, {y}) is cut by {hidden:?}",
+                            buffer[(x, y)].symbol()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_row_fills_the_width() {
+        for (name, app) in chinese_states() {
+            for (width, height) in [(120, 40), (80, 24)] {
+                let screen = render(&app, width, height);
+                for (row, line) in screen.lines().enumerate() {
+                    assert_eq!(
+                        line.width(),
+                        usize::from(width),
+                        "{name} at {width}x{height}, row {row}: {line}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 mod download_dialog {
     use super::*;
 
