@@ -356,6 +356,21 @@ mod mirror {
     }
 
     #[test]
+    fn empty_md5_variable_means_official() {
+        let dir = tempfile::tempdir().unwrap();
+        // Nothing listens on port 9 of the loopback address, so the
+        // download fails at once, after the checksum was accepted.
+        let (output, _, stderr) = run(imdb_tui(dir.path()).env("IMDB_DATA_MD5", "").args([
+            "fetch-data",
+            "--url",
+            "http://127.0.0.1:9/a.tar.gz",
+        ]));
+        assert!(!output.status.success());
+        assert!(!stderr.contains("invalid MD5"), "{stderr}");
+        assert!(stderr.contains("127.0.0.1:9"), "{stderr}");
+    }
+
+    #[test]
     fn help_names_md5_variable() {
         let dir = tempfile::tempdir().unwrap();
         let (output, stdout, _) = run(imdb_tui(dir.path()).args(["fetch-data", "--help"]));

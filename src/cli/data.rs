@@ -25,24 +25,21 @@ pub const MD5_ENV_VAR: &str = "IMDB_DATA_MD5";
 
 /// Builds the archive to download from a mirror's URL and checksum. Either
 /// defaults to the official one, and with neither the result is the
-/// official archive with its known size.
+/// official archive with its known size. A blank value counts as not given,
+/// as an environment variable set to nothing does.
 pub fn mirror_source(url: Option<&str>, md5: Option<&str>) -> Result<Source, FetchError> {
+    let url = url.filter(|value| !value.trim().is_empty());
+    let md5 = md5.filter(|value| !value.trim().is_empty());
     match (url, md5) {
         (None, None) => Ok(Source::official()),
         (url, md5) => Source::new(url.unwrap_or(OFFICIAL_URL), md5.unwrap_or(OFFICIAL_MD5)),
     }
 }
 
-/// Builds the archive to download from `IMDB_DATA_URL` and `IMDB_DATA_MD5`,
-/// ignoring either when it is unset or empty.
+/// Builds the archive to download from `IMDB_DATA_URL` and `IMDB_DATA_MD5`.
 pub fn download_source_from_env() -> Result<Source, FetchError> {
-    let read = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|value| !value.trim().is_empty())
-    };
-    let url = read(URL_ENV_VAR);
-    let md5 = read(MD5_ENV_VAR);
+    let url = std::env::var(URL_ENV_VAR).ok();
+    let md5 = std::env::var(MD5_ENV_VAR).ok();
     mirror_source(url.as_deref(), md5.as_deref())
 }
 
