@@ -371,6 +371,24 @@ mod mirror {
     }
 
     #[test]
+    fn refused_connection_in_chinese() {
+        let dir = tempfile::tempdir().unwrap();
+        let (output, _, stderr) = run(imdb_tui(dir.path())
+            .env("LANG", "zh_CN.UTF-8")
+            .env("IMDB_DATA_URL", "http://127.0.0.1:9/a.tar.gz")
+            .arg("fetch-data"));
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains("错误：http://127.0.0.1:9/a.tar.gz 拒绝连接：请稍后重试"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("或手动把 aclImdb_v1.tar.gz 放到 data"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
     fn help_names_md5_variable() {
         let dir = tempfile::tempdir().unwrap();
         let (output, stdout, _) = run(imdb_tui(dir.path()).args(["fetch-data", "--help"]));

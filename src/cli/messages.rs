@@ -6,6 +6,8 @@
 //! word, such as an operating-system or TLS message, so their English text
 //! is kept inside a sentence in the user's language.
 
+use std::path::Path;
+
 use crate::data::{DOWNLOAD_PAGE, DataError, PrepareWarning};
 use crate::fetch::FetchError;
 use crate::i18n::{Lang, Msg};
@@ -52,78 +54,62 @@ pub fn data_error_text(error: &DataError, lang: Lang) -> String {
 
 /// Words a failure of the dataset download.
 pub fn fetch_error_text(error: &FetchError, lang: Lang) -> String {
-    let message = match error {
-        FetchError::InvalidUrl { url } => Msg::FetchInvalidUrl { url },
-        FetchError::InvalidMd5 { value } => Msg::FetchInvalidMd5 { value },
-        FetchError::HostNotFound { url, dir } => {
-            return lang.text(&Msg::FetchHostNotFound {
-                url,
-                dir: &dir.display().to_string(),
-            });
-        }
-        FetchError::ConnectionRefused { url, dir } => {
-            return lang.text(&Msg::FetchConnectionRefused {
-                url,
-                dir: &dir.display().to_string(),
-            });
-        }
-        FetchError::HttpStatus { url, dir, status } => {
-            return lang.text(&Msg::FetchHttpStatus {
-                url,
-                status: *status,
-                dir: &dir.display().to_string(),
-            });
-        }
+    let shown = |path: &Path| path.display().to_string();
+    match error {
+        FetchError::InvalidUrl { url } => lang.text(&Msg::FetchInvalidUrl { url }),
+        FetchError::InvalidMd5 { value } => lang.text(&Msg::FetchInvalidMd5 { value }),
+        FetchError::HostNotFound { url, dir } => lang.text(&Msg::FetchHostNotFound {
+            url,
+            dir: &shown(dir),
+        }),
+        FetchError::ConnectionRefused { url, dir } => lang.text(&Msg::FetchConnectionRefused {
+            url,
+            dir: &shown(dir),
+        }),
+        FetchError::HttpStatus { url, dir, status } => lang.text(&Msg::FetchHttpStatus {
+            url,
+            status: *status,
+            dir: &shown(dir),
+        }),
         FetchError::TimedOut {
             url,
             dir,
             idle,
             received,
-        } => {
-            return lang.text(&Msg::FetchTimedOut {
-                url,
-                seconds: idle.as_secs_f64(),
-                received: *received,
-                dir: &dir.display().to_string(),
-            });
-        }
+        } => lang.text(&Msg::FetchTimedOut {
+            url,
+            seconds: idle.as_secs_f64(),
+            received: *received,
+            dir: &shown(dir),
+        }),
         FetchError::SizeMismatch {
             url,
             expected,
             actual,
-        } => Msg::FetchSizeMismatch {
+        } => lang.text(&Msg::FetchSizeMismatch {
             url,
             expected: *expected,
             actual: *actual,
-        },
+        }),
         FetchError::ChecksumMismatch {
             url,
             expected,
             actual,
-        } => {
-            return lang.text(&Msg::FetchChecksumMismatch {
-                url,
-                expected: &expected.to_string(),
-                actual: &actual.to_string(),
-            });
-        }
-        FetchError::DiskFull { path, .. } => {
-            return lang.text(&Msg::FetchDiskFull {
-                path: &path.display().to_string(),
-            });
-        }
-        FetchError::Cancelled { received } => Msg::FetchCancelled {
+        } => lang.text(&Msg::FetchChecksumMismatch {
+            url,
+            expected: &expected.to_string(),
+            actual: &actual.to_string(),
+        }),
+        FetchError::DiskFull { path, .. } => lang.text(&Msg::FetchDiskFull { path: &shown(path) }),
+        FetchError::Cancelled { received } => lang.text(&Msg::FetchCancelled {
             received: *received,
-        },
+        }),
         // The remaining variants include a system, TLS or HTTP client
         // message in English, so the whole English text is kept.
-        other => {
-            return lang.text(&Msg::FetchErrorDetail {
-                message: &other.to_string(),
-            });
-        }
-    };
-    lang.text(&message)
+        other => lang.text(&Msg::FetchErrorDetail {
+            message: &other.to_string(),
+        }),
+    }
 }
 
 /// Words a failure to read or write a saved model.
