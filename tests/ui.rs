@@ -590,6 +590,27 @@ mod download_dialog {
     }
 
     #[test]
+    fn data_warning_shown_in_footer() {
+        let mut app = App::new(
+            Lang::Zh,
+            Theme::colored(),
+            RunConfig::default(),
+            Instant::now(),
+        );
+        let message = "已重建数据集缓存 data/imdb-prepared.npz，原因：the vocabulary size changed";
+        let update = app.handle_event(AppEvent::DataWarning {
+            message: message.into(),
+        });
+        assert!(update.redraw);
+        let _ = app.handle_event(AppEvent::DataReady(dataset()));
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains(&format!("警告：{message}")), "{screen}");
+
+        let _ = app.handle_key(press(KeyCode::Tab));
+        assert_eq!(app.notice, None);
+    }
+
+    #[test]
     fn paste_ignored_while_open() {
         let mut app = missing_app(Lang::En, true, Instant::now());
         let update = app.handle_terminal_event(Event::Paste("y a great film".into()));

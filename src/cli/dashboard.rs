@@ -10,7 +10,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::args::{Cli, DataArgs};
 use super::data::{DATA_DIR, download_source_from_env};
-use super::messages::{data_error_text, error_text, fetch_error_text};
+use super::messages::{data_error_text, error_text, fetch_error_text, warning_text};
 use crate::data::{DataError, DataSource, Dataset, PrepareOptions, locate, prepare};
 use crate::fetch::{Downloader, Source};
 use crate::i18n::{Lang, Msg};
@@ -92,7 +92,8 @@ fn find_data(args: &DataArgs) -> Result<DataStart> {
 /// worded for the user.
 enum Internal {
     Downloaded(Result<(), String>),
-    Prepared(Result<Arc<Dataset>, String>),
+    /// The dataset and its preparation's warnings, or the failure.
+    Prepared(Result<(Arc<Dataset>, Vec<String>), String>),
     Train(TrainEvent),
 }
 
@@ -165,7 +166,11 @@ impl Controller {
                 }
             }
             Internal::Downloaded(Err(message)) => AppEvent::DownloadFailed { message },
-            Internal::Prepared(Ok(dataset)) => {
+            Internal::Prepared(Ok((dataset, warnings))) => {
+                if !warnings.is_empty() {
+                    let message = warnings.join("; ");
+                    let _ = self.events.send(AppEvent::DataWarning { message });
+                }
                 self.dataset = Some(Arc::clone(&dataset));
                 AppEvent::DataReady(dataset)
             }
@@ -343,7 +348,14 @@ fn start_preparing(
                 }));
             });
             let message = result
-                .map(|prepared| Arc::new(prepared.dataset))
+                .map(|prepared| {
+                    let warnings = prepared
+                        .warnings
+                        .iter()
+                        .map(|warning| warning_text(warning, lang))
+                        .collect();
+                    (Arc::new(prepared.dataset), warnings)
+                })
                 .map_err(|error| data_error_text(&error, lang));
             let _ = done.send(Internal::Prepared(message));
         });

@@ -108,7 +108,8 @@ pub fn load_dataset(source: &DataSource, vocab_size: usize, lang: Lang) -> Resul
 
     let prepared = prepared?;
     for warning in &prepared.warnings {
-        eprintln!("{}", warning_text(warning, lang));
+        let message = warning_text(warning, lang);
+        eprintln!("{}", lang.text(&Msg::WarningLine { message: &message }));
     }
     Ok(prepared)
 }

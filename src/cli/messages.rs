@@ -132,7 +132,7 @@ pub fn model_error_text(error: &ModelError, lang: Lang) -> String {
 /// Words a problem that did not stop the data preparation. The reasons
 /// inside come from the cache reader in English.
 pub fn warning_text(warning: &PrepareWarning, lang: Lang) -> String {
-    let text = match warning {
+    match warning {
         PrepareWarning::CacheRebuilt { path, reason } => lang.text(&Msg::CacheRebuilt {
             path: &path.display().to_string(),
             reason,
@@ -153,6 +153,5 @@ pub fn warning_text(warning: &PrepareWarning, lang: Lang) -> String {
                 example,
             })
         }
-    };
-    lang.text(&Msg::WarningLine { message: &text })
+    }
 }

@@ -74,6 +74,7 @@ pub enum Notice {
     NothingToExport,
     RunFailed(String),
     DataFailed(String),
+    DataWarning(String),
     RunCancelled(usize),
 }
 
@@ -93,6 +94,7 @@ impl Notice {
             Notice::NothingToExport => Msg::NothingToExport,
             Notice::RunFailed(message) => Msg::RunFailed { message },
             Notice::DataFailed(message) => Msg::DataFailed { message },
+            Notice::DataWarning(message) => Msg::WarningLine { message },
             Notice::RunCancelled(epochs) => Msg::RunCancelled { epochs: *epochs },
         }
     }
@@ -215,6 +217,10 @@ impl App {
                 }
             }
             AppEvent::DataReady(dataset) => self.data_ready(dataset),
+            AppEvent::DataWarning { message } => {
+                self.notice = Some(Notice::DataWarning(message));
+                Update::redraw()
+            }
             AppEvent::DataFailed { message } => {
                 self.phase = Phase::Failed;
                 self.notice = Some(Notice::DataFailed(message));

@@ -30,6 +30,9 @@ pub enum AppEvent {
     /// The dataset is ready. The dashboard then starts the exploration run
     /// by returning [`Command::StartRun`].
     DataReady(Arc<Dataset>),
+    /// The preparation went on despite a problem, such as a rebuilt cache;
+    /// the message is shown as it is until the next key.
+    DataWarning { message: String },
     /// Preparing the dataset failed; the message is shown as it is.
     DataFailed { message: String },
     /// An event of the run in progress.
