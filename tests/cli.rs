@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::thread;
@@ -399,17 +399,18 @@ mod mirror {
     }
 }
 
-/// A tmux session on a server of the test's own socket, so that it touches
-/// no other tmux session. Dropping it kills the session.
+/// A tmux session on a server of the test's own socket, inside the test's
+/// temporary folder, so that it touches no other tmux session and leaves
+/// no socket behind. Dropping it kills the session.
 struct TmuxSession {
-    socket: String,
+    socket: PathBuf,
     name: String,
 }
 
 impl TmuxSession {
     fn start(name: &str, dir: &Path, shell_command: &str) -> TmuxSession {
         let session = TmuxSession {
-            socket: format!("imdb-tui-test-{}", std::process::id()),
+            socket: dir.join("tmux.sock"),
             name: name.to_owned(),
         };
         let status = session
@@ -435,7 +436,7 @@ impl TmuxSession {
 
     fn tmux(&self) -> Command {
         let mut command = Command::new("tmux");
-        command.args(["-L", &self.socket]);
+        command.arg("-S").arg(&self.socket);
         command
     }
 
