@@ -184,6 +184,9 @@ fn main() -> anyhow::Result<()> {
                             path: std::env::temp_dir().join("demo-model.bin"),
                         });
                     }
+                    // The demo's data is always present, so no download is
+                    // ever requested.
+                    Command::Download => {}
                     Command::Quit => break,
                 }
             }

@@ -1,6 +1,7 @@
 //! The message catalog in English and Simplified Chinese.
 //!
-//! Every string the dashboard shows is a [`Msg`]. Each language is one
+//! Every string the dashboard and the command line show is a [`Msg`],
+//! except clap's usage errors and `train --json` output. Each language is one
 //! exhaustive `match` over it, so a message without a translation does not
 //! compile. The Chinese text uses the terms of Chinese deep-learning courses
 //! (训练集, 验证集, 测试集, 损失, 准确率, 过拟合, 轮次, 批大小, 学习率) and adds
@@ -244,6 +245,203 @@ pub enum Msg<'a> {
         min_height: u16,
     },
     DumbTerminal,
+    PhaseDataMissing,
+    PhaseDownloading,
+    DataMissingTitle,
+    DataLookedIn,
+    /// One place the dataset was looked for, as the data module words it,
+    /// such as `--data (not given)`.
+    LookedInPlace {
+        place: &'a str,
+    },
+    /// Question of the dashboard's download dialog. `size` is in bytes,
+    /// `None` for a mirror whose size is not known in advance.
+    DownloadOffer {
+        url: &'a str,
+        size: Option<u64>,
+        dir: &'a str,
+    },
+    DownloadOfferKeys,
+    DownloadingTitle,
+    DownloadingFrom {
+        url: &'a str,
+        dir: &'a str,
+    },
+    /// Bytes received, the total when known, the rate in bytes per second
+    /// and the time left, as far as they are known.
+    DownloadStats {
+        done: u64,
+        total: Option<u64>,
+        rate: Option<u64>,
+        left: Option<&'a str>,
+    },
+    DownloadingKeys,
+    DownloadFailedTitle,
+    DownloadFailedKeys,
+    DownloadDeclinedKeys,
+    NoDownload,
+    NoDownloadKeys,
+    /// The ways to get the dataset besides the dashboard's download.
+    DataWayOut {
+        page: &'a str,
+        dir: &'a str,
+    },
+    NotATerminal,
+    /// The command line's download question, answered on standard input.
+    AskDownload {
+        url: &'a str,
+        size: Option<u64>,
+        dir: &'a str,
+    },
+    DownloadDeclined,
+    AnswerUnreadable,
+    StageLoadingCache,
+    StageReadingReviews,
+    StageBuildingVocabulary,
+    StageSavingCache,
+    StageDone,
+    WarningLine {
+        message: &'a str,
+    },
+    ErrorLine {
+        message: &'a str,
+    },
+    CacheRebuilt {
+        path: &'a str,
+        reason: &'a str,
+    },
+    CacheNotWritten {
+        path: &'a str,
+        reason: &'a str,
+    },
+    UnsafePathsIgnored {
+        count: usize,
+        example: &'a str,
+    },
+    UnrecognizedFilesIgnored {
+        count: usize,
+        example: &'a str,
+    },
+    /// One line of `imdb-tui train`; `validation` is `(loss, accuracy)`.
+    TrainEpoch {
+        epoch: usize,
+        epochs: usize,
+        loss: f64,
+        accuracy: f64,
+        validation: Option<(f64, f64)>,
+        seconds: f64,
+    },
+    TrainBest {
+        epoch: usize,
+        loss: f64,
+    },
+    TrainTest {
+        loss: f64,
+        accuracy: f64,
+    },
+    TrainTotal {
+        epochs: usize,
+        seconds: f64,
+    },
+    TrainerVanished,
+    TrainerNotStarted {
+        message: &'a str,
+    },
+    /// The system refused to start the download or data thread.
+    ThreadNotStarted {
+        message: &'a str,
+    },
+    /// The log file could not be opened; `reason` names the path and error.
+    NoLogFile {
+        reason: &'a str,
+    },
+    ModelFilesSaved {
+        weights: &'a str,
+        info: &'a str,
+    },
+    ReviewUnreadable,
+    FetchAlreadyComplete {
+        path: &'a str,
+    },
+    FetchDownloaded {
+        path: &'a str,
+        bytes: u64,
+    },
+    FetchResumed {
+        path: &'a str,
+        bytes: u64,
+        from: u64,
+    },
+    /// `looked_in` lists the places checked, worded by the data module.
+    DataNotFound {
+        looked_in: &'a [String],
+        page: &'a str,
+        dir: &'a str,
+    },
+    DataPathNotFound {
+        path: &'a str,
+        origin: &'a str,
+    },
+    ModelNotFound {
+        path: &'a str,
+    },
+    ModelInvalid {
+        path: &'a str,
+        reason: &'a str,
+    },
+    FetchInvalidUrl {
+        url: &'a str,
+    },
+    FetchInvalidMd5 {
+        value: &'a str,
+    },
+    FetchHostNotFound {
+        url: &'a str,
+        dir: &'a str,
+    },
+    FetchConnectionRefused {
+        url: &'a str,
+        dir: &'a str,
+    },
+    FetchHttpStatus {
+        url: &'a str,
+        status: u16,
+        dir: &'a str,
+    },
+    FetchTimedOut {
+        url: &'a str,
+        seconds: f64,
+        received: u64,
+        dir: &'a str,
+    },
+    FetchSizeMismatch {
+        url: &'a str,
+        expected: u64,
+        actual: u64,
+    },
+    FetchChecksumMismatch {
+        url: &'a str,
+        expected: &'a str,
+        actual: &'a str,
+    },
+    FetchDiskFull {
+        path: &'a str,
+    },
+    FetchCancelled {
+        received: u64,
+    },
+    /// A data error that only the data module words, in English.
+    DataErrorDetail {
+        message: &'a str,
+    },
+    /// A download error that only the download module words, in English.
+    FetchErrorDetail {
+        message: &'a str,
+    },
+    /// A model file error that only the model module words, in English.
+    ModelErrorDetail {
+        message: &'a str,
+    },
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -281,6 +479,50 @@ fn count(value: usize) -> String {
 
 fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
+}
+
+/// Formats a size in decimal megabytes, as download pages state it:
+/// 84,125,825 bytes is `84 MB`.
+fn megabytes(bytes: u64) -> String {
+    format!("{} MB", (bytes + 500_000) / 1_000_000)
+}
+
+/// Writes one `  - item` line per item, each item worded by `word`.
+fn bullet_list(items: &[String], word: fn(&str) -> String) -> String {
+    items
+        .iter()
+        .map(|item| format!("  - {}", word(item)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Translates the English note at the end of a place the data module looked
+/// in, such as ` (not given)`. A place with another note, or none, is kept
+/// as the data module wrote it.
+fn place_zh(place: &str) -> String {
+    const NOTES: [(&str, &str); 3] = [
+        (" (not given)", "（未指定）"),
+        (" (not set)", "（未设置）"),
+        (" (folder)", "（文件夹）"),
+    ];
+    for (english, chinese) in NOTES {
+        if let Some(name) = place.strip_suffix(english) {
+            return format!("{name}{chinese}");
+        }
+    }
+    place.to_owned()
+}
+
+/// Lists the ways around a failing download server, in English.
+fn fallback_en(dir: &str) -> String {
+    format!(
+        "pass a mirror with --url or IMDB_DATA_URL, or place aclImdb_v1.tar.gz in {dir} by hand"
+    )
+}
+
+/// Lists the ways around a failing download server, in Chinese.
+fn fallback_zh(dir: &str) -> String {
+    format!("或用 --url 或 IMDB_DATA_URL 指定镜像，或手动把 aclImdb_v1.tar.gz 放到 {dir}")
 }
 
 fn english(message: &Msg<'_>) -> String {
@@ -448,6 +690,198 @@ fn english(message: &Msg<'_>) -> String {
              Run imdb-tui in a terminal such as xterm or tmux, or set TERM to match yours."
                 .into()
         }
+        PhaseDataMissing => "data missing".into(),
+        PhaseDownloading => "downloading data".into(),
+        DataMissingTitle => "Dataset missing".into(),
+        DataLookedIn => "The IMDB dataset was not found. Looked in:".into(),
+        LookedInPlace { place } => format!("  - {place}"),
+        DownloadOffer { url, size, dir } => match size {
+            Some(size) => format!("Download it ({}) from {url} into {dir}/?", megabytes(size)),
+            None => format!("Download it from {url} into {dir}/?"),
+        },
+        DownloadOfferKeys => "y: download   n: not now   q: quit".into(),
+        DownloadingTitle => "Downloading the dataset".into(),
+        DownloadingFrom { url, dir } => format!("From {url} into {dir}/"),
+        DownloadStats {
+            done,
+            total,
+            rate,
+            left,
+        } => {
+            let mut text = match total {
+                Some(total) => format!("{} of {}", format_bytes(done), format_bytes(total)),
+                None => format_bytes(done),
+            };
+            if let Some(rate) = rate {
+                let _ = write!(text, "   {}/s", format_bytes(rate));
+            }
+            if let Some(left) = left {
+                let _ = write!(text, "   about {left} left");
+            }
+            text
+        }
+        DownloadingKeys => "q: quit (the next start resumes the download)".into(),
+        DownloadFailedTitle => "Download failed".into(),
+        DownloadFailedKeys => "y: try again   q: quit".into(),
+        DownloadDeclinedKeys => "y: download now   q: quit".into(),
+        NoDownload => "--no-download is set, so the dataset is not downloaded.".into(),
+        NoDownloadKeys => "q: quit".into(),
+        DataWayOut { page, dir } => format!(
+            "Other ways to get it: run `imdb-tui fetch-data`, point IMDB_DATA_URL and \
+             IMDB_DATA_MD5 at a mirror, or download aclImdb_v1.tar.gz from {page} by hand and \
+             place it in {dir}/. Then start imdb-tui again."
+        ),
+        NotATerminal => "standard output is not a terminal, and the dashboard needs one; \
+             run `imdb-tui train` for a run without the dashboard"
+            .into(),
+        AskDownload { url, size, dir } => match size {
+            Some(size) => format!(
+                "Download the dataset ({}) from {url} into {dir}/ now? [y/N] ",
+                megabytes(size)
+            ),
+            None => format!("Download the dataset from {url} into {dir}/ now? [y/N] "),
+        },
+        DownloadDeclined => {
+            "the dataset is needed to train; run `imdb-tui fetch-data` when you are ready".into()
+        }
+        AnswerUnreadable => "failed to read the answer".into(),
+        StageLoadingCache => "loading the cache".into(),
+        StageReadingReviews => "reading reviews".into(),
+        StageBuildingVocabulary => "building the vocabulary".into(),
+        StageSavingCache => "saving the cache".into(),
+        StageDone => "done".into(),
+        WarningLine { message } => format!("warning: {message}"),
+        ErrorLine { message } => format!("error: {message}"),
+        CacheRebuilt { path, reason } => {
+            format!("rebuilt the dataset cache {path} because {reason}")
+        }
+        CacheNotWritten { path, reason } => format!(
+            "failed to write the dataset cache {path} ({reason}); the reviews will be read \
+             again on the next start"
+        ),
+        UnsafePathsIgnored { count, example } => format!(
+            "ignored {count} archive entries with an absolute path or `..`, such as {example}"
+        ),
+        UnrecognizedFilesIgnored { count, example } => format!(
+            "ignored {count} files in pos/ or neg/ that are not ID_RATING.txt review files, \
+             such as {example}"
+        ),
+        TrainEpoch {
+            epoch,
+            epochs,
+            loss,
+            accuracy,
+            validation,
+            seconds,
+        } => {
+            let validation = match validation {
+                Some((loss, accuracy)) => {
+                    format!("  val loss {loss:.4}  val accuracy {accuracy:.4}")
+                }
+                None => String::new(),
+            };
+            format!(
+                "epoch {epoch:>3}/{epochs}  loss {loss:.4}  accuracy {accuracy:.4}{validation}  {seconds:.3} s"
+            )
+        }
+        TrainBest { epoch, loss } => format!(
+            "validation loss is lowest at epoch {epoch} ({loss:.4}); overfitting begins after it. \
+             Retrain with `imdb-tui train --full --epochs {epoch}`."
+        ),
+        TrainTest { loss, accuracy } => {
+            format!("test loss {loss:.4}  test accuracy {accuracy:.4}")
+        }
+        TrainTotal { epochs, seconds } => format!("trained {epochs} epochs in {seconds:.2} s"),
+        TrainerVanished => "the trainer thread ended without a result".into(),
+        TrainerNotStarted { message } => format!("failed to start the trainer thread: {message}"),
+        ThreadNotStarted { message } => format!("failed to start a thread: {message}"),
+        NoLogFile { reason } => format!("no log file, so nothing is logged ({reason})"),
+        ModelFilesSaved { weights, info } => format!("saved the model to {weights} and {info}"),
+        ReviewUnreadable => "failed to read a review from standard input".into(),
+        FetchAlreadyComplete { path } => format!("{path} is already complete"),
+        FetchDownloaded { path, bytes } => format!("downloaded {path} ({bytes} bytes)"),
+        FetchResumed { path, bytes, from } => {
+            format!("downloaded {path} ({bytes} bytes, resumed at byte {from})")
+        }
+        DataNotFound {
+            looked_in,
+            page,
+            dir,
+        } => format!(
+            "the IMDB dataset was not found; looked in:\n{}\nRun `imdb-tui fetch-data`, or \
+             download aclImdb_v1.tar.gz from {page} and place it in {dir}",
+            bullet_list(looked_in, str::to_owned)
+        ),
+        DataPathNotFound { path, origin } => format!(
+            "{path} does not exist (given by {origin}); check the path, or run \
+             `imdb-tui fetch-data` to download the dataset"
+        ),
+        ModelNotFound { path } => format!(
+            "model file {path} not found: train and save one with \
+             `imdb-tui train --full --save {path}`"
+        ),
+        ModelInvalid { path, reason } => {
+            format!("invalid model file {path}: {reason}; save the model again")
+        }
+        FetchInvalidUrl { url } => format!(
+            "invalid download URL {url:?}: expected an http:// or https:// URL with a host; \
+             pass a valid mirror URL with --url or IMDB_DATA_URL"
+        ),
+        FetchInvalidMd5 { value } => format!(
+            "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; pass the mirror's \
+             checksum with --md5 or IMDB_DATA_MD5"
+        ),
+        FetchHostNotFound { url, dir } => format!(
+            "could not resolve the host of {url}: check the network connection and retry, {}",
+            fallback_en(dir)
+        ),
+        FetchConnectionRefused { url, dir } => {
+            format!(
+                "connection to {url} refused: retry later, {}",
+                fallback_en(dir)
+            )
+        }
+        FetchHttpStatus { url, status, dir } => format!(
+            "{url} returned HTTP status {status}; check the URL or retry later, {}",
+            fallback_en(dir)
+        ),
+        FetchTimedOut {
+            url,
+            seconds,
+            received,
+            dir,
+        } => format!(
+            "timed out: no data from {url} for {seconds} s after {received} bytes; retry to \
+             resume, {}",
+            fallback_en(dir)
+        ),
+        FetchSizeMismatch {
+            url,
+            expected,
+            actual,
+        } => format!(
+            "size mismatch for {url}: expected {expected} bytes, the server sent {actual}; the \
+             partial file was removed; retry, or pass the mirror's checksum with --md5 or \
+             IMDB_DATA_MD5 if it serves another file"
+        ),
+        FetchChecksumMismatch {
+            url,
+            expected,
+            actual,
+        } => format!(
+            "checksum mismatch for {url}: expected MD5 {expected}, got {actual}; the download \
+             was removed; retry, or pass a mirror with --url and its checksum with --md5 (or \
+             IMDB_DATA_URL and IMDB_DATA_MD5)"
+        ),
+        FetchDiskFull { path } => {
+            format!("disk full while writing {path}; free space on that disk and retry to resume")
+        }
+        FetchCancelled { received } => {
+            format!("download cancelled after {received} bytes; run it again to resume")
+        }
+        DataErrorDetail { message }
+        | FetchErrorDetail { message }
+        | ModelErrorDetail { message } => message.to_owned(),
     }
 }
 
@@ -603,6 +1037,185 @@ fn chinese(message: &Msg<'_>) -> String {
             "TERM 为 \"dumb\"：此终端不能移动光标，无法绘制仪表盘。请在 xterm 或 tmux 等终端中运行 imdb-tui，或把 TERM 设为与终端相符的值。"
                 .into()
         }
+        PhaseDataMissing => "缺少数据".into(),
+        PhaseDownloading => "下载数据".into(),
+        DataMissingTitle => "缺少数据集".into(),
+        DataLookedIn => "没有找到 IMDB 数据集。查找过：".into(),
+        LookedInPlace { place } => format!("  - {}", place_zh(place)),
+        DownloadOffer { url, size, dir } => match size {
+            Some(size) => format!(
+                "从 {url} 下载数据集（{}）到 {dir}/ 吗？",
+                megabytes(size)
+            ),
+            None => format!("从 {url} 下载数据集到 {dir}/ 吗？"),
+        },
+        DownloadOfferKeys => "y：下载   n：暂不下载   q：退出".into(),
+        DownloadingTitle => "正在下载数据集".into(),
+        DownloadingFrom { url, dir } => format!("从 {url} 下载到 {dir}/"),
+        DownloadStats {
+            done,
+            total,
+            rate,
+            left,
+        } => {
+            let mut text = match total {
+                Some(total) => format!("{}/{}", format_bytes(done), format_bytes(total)),
+                None => format_bytes(done),
+            };
+            if let Some(rate) = rate {
+                let _ = write!(text, "   {}/s", format_bytes(rate));
+            }
+            if let Some(left) = left {
+                let _ = write!(text, "   约剩 {left}");
+            }
+            text
+        }
+        DownloadingKeys => "q：退出（下次启动时接着下载）".into(),
+        DownloadFailedTitle => "下载失败".into(),
+        DownloadFailedKeys => "y：重试   q：退出".into(),
+        DownloadDeclinedKeys => "y：现在下载   q：退出".into(),
+        NoDownload => "设置了 --no-download，因此不下载数据集。".into(),
+        NoDownloadKeys => "q：退出".into(),
+        DataWayOut { page, dir } => format!(
+            "其他获取方式：运行 `imdb-tui fetch-data`；用 IMDB_DATA_URL 和 IMDB_DATA_MD5 \
+             指定镜像；或从 {page} 手动下载 aclImdb_v1.tar.gz 并放到 {dir}/。然后重新启动 imdb-tui。"
+        ),
+        NotATerminal => {
+            "标准输出不是终端，而仪表盘需要终端；不用仪表盘训练请运行 `imdb-tui train`".into()
+        }
+        AskDownload { url, size, dir } => match size {
+            Some(size) => format!(
+                "现在从 {url} 下载数据集（{}）到 {dir}/ 吗？[y/N] ",
+                megabytes(size)
+            ),
+            None => format!("现在从 {url} 下载数据集到 {dir}/ 吗？[y/N] "),
+        },
+        DownloadDeclined => "训练需要数据集；准备好后请运行 `imdb-tui fetch-data`".into(),
+        AnswerUnreadable => "读取回答失败".into(),
+        StageLoadingCache => "加载缓存".into(),
+        StageReadingReviews => "读取影评".into(),
+        StageBuildingVocabulary => "构建词表".into(),
+        StageSavingCache => "保存缓存".into(),
+        StageDone => "完成".into(),
+        WarningLine { message } => format!("警告：{message}"),
+        ErrorLine { message } => format!("错误：{message}"),
+        CacheRebuilt { path, reason } => format!("已重建数据集缓存 {path}，原因：{reason}"),
+        CacheNotWritten { path, reason } => format!(
+            "写入数据集缓存 {path} 失败（{reason}）；下次启动时会重新读取影评"
+        ),
+        UnsafePathsIgnored { count, example } => format!(
+            "忽略了 {count} 个带绝对路径或 `..` 的压缩包条目，例如 {example}"
+        ),
+        UnrecognizedFilesIgnored { count, example } => format!(
+            "忽略了 pos/ 或 neg/ 中 {count} 个不是 ID_RATING.txt 影评的文件，例如 {example}"
+        ),
+        TrainEpoch {
+            epoch,
+            epochs,
+            loss,
+            accuracy,
+            validation,
+            seconds,
+        } => {
+            let validation = match validation {
+                Some((loss, accuracy)) => {
+                    format!("  验证集损失 {loss:.4}  验证集准确率 {accuracy:.4}")
+                }
+                None => String::new(),
+            };
+            format!(
+                "轮次 {epoch:>3}/{epochs}  损失 {loss:.4}  准确率 {accuracy:.4}{validation}  {seconds:.3} s"
+            )
+        }
+        TrainBest { epoch, loss } => format!(
+            "验证集损失在第 {epoch} 轮最低 ({loss:.4})，之后开始过拟合 (overfitting)。\
+             用 `imdb-tui train --full --epochs {epoch}` 重新训练。"
+        ),
+        TrainTest { loss, accuracy } => {
+            format!("测试集损失 {loss:.4}  测试集准确率 {accuracy:.4}")
+        }
+        TrainTotal { epochs, seconds } => {
+            format!("训练了 {epochs} 个轮次 (epoch)，用时 {seconds:.2} s")
+        }
+        TrainerVanished => "训练线程结束时没有给出结果".into(),
+        TrainerNotStarted { message } => format!("启动训练线程失败：{message}"),
+        ThreadNotStarted { message } => format!("启动线程失败：{message}"),
+        NoLogFile { reason } => format!("无法打开日志文件，不记录日志（{reason}）"),
+        ModelFilesSaved { weights, info } => format!("模型已保存到 {weights} 和 {info}"),
+        ReviewUnreadable => "从标准输入读取影评失败".into(),
+        FetchAlreadyComplete { path } => format!("{path} 已完整，无需下载"),
+        FetchDownloaded { path, bytes } => format!("已下载 {path}（{bytes} 字节）"),
+        FetchResumed { path, bytes, from } => {
+            format!("已下载 {path}（{bytes} 字节，从第 {from} 字节处续传）")
+        }
+        DataNotFound {
+            looked_in,
+            page,
+            dir,
+        } => format!(
+            "没有找到 IMDB 数据集，查找过：\n{}\n请运行 `imdb-tui fetch-data`，\
+             或从 {page} 下载 aclImdb_v1.tar.gz 并放到 {dir}",
+            bullet_list(looked_in, place_zh)
+        ),
+        DataPathNotFound { path, origin } => format!(
+            "{path} 不存在（由 {origin} 指定）；请检查路径，或运行 `imdb-tui fetch-data` 下载数据集"
+        ),
+        ModelNotFound { path } => format!(
+            "找不到模型文件 {path}：请先用 `imdb-tui train --full --save {path}` 训练并保存模型"
+        ),
+        ModelInvalid { path, reason } => format!("模型文件 {path} 无效：{reason}；请重新保存模型"),
+        FetchInvalidUrl { url } => format!(
+            "下载地址 {url:?} 无效：应为带主机名的 http:// 或 https:// 地址；\
+             请用 --url 或 IMDB_DATA_URL 给出有效的镜像地址"
+        ),
+        FetchInvalidMd5 { value } => format!(
+            "MD5 校验和 {value:?} 无效：应为 32 位十六进制数；\
+             请用 --md5 或 IMDB_DATA_MD5 给出镜像文件的校验和"
+        ),
+        FetchHostNotFound { url, dir } => format!(
+            "无法解析 {url} 的主机名：请检查网络连接后重试，{}",
+            fallback_zh(dir)
+        ),
+        FetchConnectionRefused { url, dir } => {
+            format!("{url} 拒绝连接：请稍后重试，{}", fallback_zh(dir))
+        }
+        FetchHttpStatus { url, status, dir } => format!(
+            "{url} 返回 HTTP 状态码 {status}：请检查地址或稍后重试，{}",
+            fallback_zh(dir)
+        ),
+        FetchTimedOut {
+            url,
+            seconds,
+            received,
+            dir,
+        } => format!(
+            "超时：收到 {received} 字节后，{url} 在 {seconds} s 内没有再发来数据；\
+             重试即可续传，{}",
+            fallback_zh(dir)
+        ),
+        FetchSizeMismatch {
+            url,
+            expected,
+            actual,
+        } => format!(
+            "{url} 的大小不符：应为 {expected} 字节，服务器发来 {actual} 字节；已删除未完成的文件。\
+             请重试；如果镜像提供的是另一个文件，请用 --md5 或 IMDB_DATA_MD5 给出它的校验和"
+        ),
+        FetchChecksumMismatch {
+            url,
+            expected,
+            actual,
+        } => format!(
+            "{url} 的校验和不符：应为 MD5 {expected}，实际为 {actual}；已删除下载的文件。\
+             请重试，或用 --url 和 --md5（或 IMDB_DATA_URL 和 IMDB_DATA_MD5）指定镜像及其校验和"
+        ),
+        FetchDiskFull { path } => format!("写入 {path} 时磁盘已满；请腾出空间后重试，下载会接着进行"),
+        FetchCancelled { received } => {
+            format!("下载在 {received} 字节后取消；再次运行即可接着下载")
+        }
+        DataErrorDetail { message } => format!("读取数据集失败：{message}"),
+        FetchErrorDetail { message } => format!("下载数据集失败：{message}"),
+        ModelErrorDetail { message } => format!("模型文件出错：{message}"),
     }
 }
 
@@ -655,6 +1268,9 @@ mod tests {
     /// Returns one value of every message. `position` below matches
     /// exhaustively, so a new message fails to compile until it is added
     /// here too.
+    const OFFICIAL_URL_SAMPLE: &str =
+        "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz";
+
     fn every_message() -> Vec<Msg<'static>> {
         vec![
             Msg::AppTitle,
@@ -799,6 +1415,182 @@ mod tests {
                 min_height: 20,
             },
             Msg::DumbTerminal,
+            Msg::PhaseDataMissing,
+            Msg::PhaseDownloading,
+            Msg::DataMissingTitle,
+            Msg::DataLookedIn,
+            Msg::LookedInPlace {
+                place: "--data (not given)",
+            },
+            Msg::DownloadOffer {
+                url: OFFICIAL_URL_SAMPLE,
+                size: Some(84_125_825),
+                dir: "data",
+            },
+            Msg::DownloadOfferKeys,
+            Msg::DownloadingTitle,
+            Msg::DownloadingFrom {
+                url: OFFICIAL_URL_SAMPLE,
+                dir: "data",
+            },
+            Msg::DownloadStats {
+                done: 1_000_000,
+                total: Some(84_125_825),
+                rate: Some(4_000_000),
+                left: Some("0:20"),
+            },
+            Msg::DownloadingKeys,
+            Msg::DownloadFailedTitle,
+            Msg::DownloadFailedKeys,
+            Msg::DownloadDeclinedKeys,
+            Msg::NoDownload,
+            Msg::NoDownloadKeys,
+            Msg::DataWayOut {
+                page: "https://ai.stanford.edu/~amaas/data/sentiment/",
+                dir: "data",
+            },
+            Msg::NotATerminal,
+            Msg::AskDownload {
+                url: OFFICIAL_URL_SAMPLE,
+                size: Some(84_125_825),
+                dir: "data",
+            },
+            Msg::DownloadDeclined,
+            Msg::AnswerUnreadable,
+            Msg::StageLoadingCache,
+            Msg::StageReadingReviews,
+            Msg::StageBuildingVocabulary,
+            Msg::StageSavingCache,
+            Msg::StageDone,
+            Msg::WarningLine {
+                message: "disk full",
+            },
+            Msg::ErrorLine {
+                message: "disk full",
+            },
+            Msg::CacheRebuilt {
+                path: "data/imdb-prepared.npz",
+                reason: "the vocabulary size changed",
+            },
+            Msg::CacheNotWritten {
+                path: "data/imdb-prepared.npz",
+                reason: "disk full",
+            },
+            Msg::UnsafePathsIgnored {
+                count: 4,
+                example: "../evil.txt",
+            },
+            Msg::UnrecognizedFilesIgnored {
+                count: 4,
+                example: "aclImdb/train/pos/notes.md",
+            },
+            Msg::TrainEpoch {
+                epoch: 4,
+                epochs: 20,
+                loss: 0.2,
+                accuracy: 0.9,
+                validation: Some((0.277, 0.889)),
+                seconds: 0.05,
+            },
+            Msg::TrainBest {
+                epoch: 4,
+                loss: 0.2771,
+            },
+            Msg::TrainTest {
+                loss: 0.2931,
+                accuracy: 0.8826,
+            },
+            Msg::TrainTotal {
+                epochs: 20,
+                seconds: 0.9,
+            },
+            Msg::TrainerVanished,
+            Msg::TrainerNotStarted {
+                message: "out of memory",
+            },
+            Msg::ModelFilesSaved {
+                weights: "data/model.npz",
+                info: "data/model.json",
+            },
+            Msg::ReviewUnreadable,
+            Msg::FetchAlreadyComplete {
+                path: "data/aclImdb_v1.tar.gz",
+            },
+            Msg::FetchDownloaded {
+                path: "data/aclImdb_v1.tar.gz",
+                bytes: 84_125_825,
+            },
+            Msg::FetchResumed {
+                path: "data/aclImdb_v1.tar.gz",
+                bytes: 84_125_825,
+                from: 1_000,
+            },
+            Msg::DataNotFound {
+                looked_in: &[],
+                page: "https://ai.stanford.edu/~amaas/data/sentiment/",
+                dir: "data",
+            },
+            Msg::DataPathNotFound {
+                path: "/tmp/none",
+                origin: "--data",
+            },
+            Msg::ModelNotFound {
+                path: "data/model.npz",
+            },
+            Msg::ModelInvalid {
+                path: "data/model.npz",
+                reason: "no dense_0_kernel",
+            },
+            Msg::FetchInvalidUrl { url: "ftp://x" },
+            Msg::FetchInvalidMd5 { value: "abc" },
+            Msg::FetchHostNotFound {
+                url: OFFICIAL_URL_SAMPLE,
+                dir: "data",
+            },
+            Msg::FetchConnectionRefused {
+                url: OFFICIAL_URL_SAMPLE,
+                dir: "data",
+            },
+            Msg::FetchHttpStatus {
+                url: OFFICIAL_URL_SAMPLE,
+                status: 404,
+                dir: "data",
+            },
+            Msg::FetchTimedOut {
+                url: OFFICIAL_URL_SAMPLE,
+                seconds: 30.0,
+                received: 4,
+                dir: "data",
+            },
+            Msg::FetchSizeMismatch {
+                url: OFFICIAL_URL_SAMPLE,
+                expected: 4,
+                actual: 5,
+            },
+            Msg::FetchChecksumMismatch {
+                url: OFFICIAL_URL_SAMPLE,
+                expected: "7c2ac02c03563afcf9b574c7e56c153a",
+                actual: "00000000000000000000000000000000",
+            },
+            Msg::FetchDiskFull {
+                path: "data/aclImdb_v1.tar.gz.part",
+            },
+            Msg::FetchCancelled { received: 4 },
+            Msg::DataErrorDetail {
+                message: "failed to read data/aclImdb: permission denied",
+            },
+            Msg::FetchErrorDetail {
+                message: "connection lost after 4 bytes",
+            },
+            Msg::ModelErrorDetail {
+                message: "failed to read model file data/model.npz",
+            },
+            Msg::ThreadNotStarted {
+                message: "out of memory",
+            },
+            Msg::NoLogFile {
+                reason: "data/imdb-tui.log: permission denied",
+            },
         ]
     }
 
@@ -895,13 +1687,75 @@ mod tests {
             Msg::HelpClose => 88,
             Msg::TooSmall { .. } => 89,
             Msg::DumbTerminal => 90,
+            Msg::PhaseDataMissing => 91,
+            Msg::PhaseDownloading => 92,
+            Msg::DataMissingTitle => 93,
+            Msg::DataLookedIn => 94,
+            Msg::LookedInPlace { .. } => 95,
+            Msg::DownloadOffer { .. } => 96,
+            Msg::DownloadOfferKeys => 97,
+            Msg::DownloadingTitle => 98,
+            Msg::DownloadingFrom { .. } => 99,
+            Msg::DownloadStats { .. } => 100,
+            Msg::DownloadingKeys => 101,
+            Msg::DownloadFailedTitle => 102,
+            Msg::DownloadFailedKeys => 103,
+            Msg::DownloadDeclinedKeys => 104,
+            Msg::NoDownload => 105,
+            Msg::NoDownloadKeys => 106,
+            Msg::DataWayOut { .. } => 107,
+            Msg::NotATerminal => 108,
+            Msg::AskDownload { .. } => 109,
+            Msg::DownloadDeclined => 110,
+            Msg::AnswerUnreadable => 111,
+            Msg::StageLoadingCache => 112,
+            Msg::StageReadingReviews => 113,
+            Msg::StageBuildingVocabulary => 114,
+            Msg::StageSavingCache => 115,
+            Msg::StageDone => 116,
+            Msg::WarningLine { .. } => 117,
+            Msg::ErrorLine { .. } => 118,
+            Msg::CacheRebuilt { .. } => 119,
+            Msg::CacheNotWritten { .. } => 120,
+            Msg::UnsafePathsIgnored { .. } => 121,
+            Msg::UnrecognizedFilesIgnored { .. } => 122,
+            Msg::TrainEpoch { .. } => 123,
+            Msg::TrainBest { .. } => 124,
+            Msg::TrainTest { .. } => 125,
+            Msg::TrainTotal { .. } => 126,
+            Msg::TrainerVanished => 127,
+            Msg::TrainerNotStarted { .. } => 128,
+            Msg::ModelFilesSaved { .. } => 129,
+            Msg::ReviewUnreadable => 130,
+            Msg::FetchAlreadyComplete { .. } => 131,
+            Msg::FetchDownloaded { .. } => 132,
+            Msg::FetchResumed { .. } => 133,
+            Msg::DataNotFound { .. } => 134,
+            Msg::DataPathNotFound { .. } => 135,
+            Msg::ModelNotFound { .. } => 136,
+            Msg::ModelInvalid { .. } => 137,
+            Msg::FetchInvalidUrl { .. } => 138,
+            Msg::FetchInvalidMd5 { .. } => 139,
+            Msg::FetchHostNotFound { .. } => 140,
+            Msg::FetchConnectionRefused { .. } => 141,
+            Msg::FetchHttpStatus { .. } => 142,
+            Msg::FetchTimedOut { .. } => 143,
+            Msg::FetchSizeMismatch { .. } => 144,
+            Msg::FetchChecksumMismatch { .. } => 145,
+            Msg::FetchDiskFull { .. } => 146,
+            Msg::FetchCancelled { .. } => 147,
+            Msg::DataErrorDetail { .. } => 148,
+            Msg::FetchErrorDetail { .. } => 149,
+            Msg::ModelErrorDetail { .. } => 150,
+            Msg::ThreadNotStarted { .. } => 151,
+            Msg::NoLogFile { .. } => 152,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..91).collect();
+        let expected: Vec<usize> = (0..153).collect();
         assert_eq!(positions, expected);
     }
 

@@ -3,28 +3,34 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use imdb_tui::cli::{self, Cli, Command, DATA_DIR};
+use imdb_tui::i18n::{Lang, Msg};
 
 fn main() -> ExitCode {
+    // clap prints its own usage errors and help in English and exits here,
+    // before the language is known; its messages have no Chinese catalog.
     let cli = Cli::parse();
+    let lang = Lang::detect(cli.lang.as_deref());
     // Commands that work in data/ keep a log there; predict reads a model
     // from anywhere and does not create the folder.
     if !matches!(cli.command, Some(Command::Predict(_)))
         && let Err(reason) = imdb_tui::logging::init(Path::new(DATA_DIR))
     {
-        eprintln!("warning: no log file ({reason})");
+        let message = lang.text(&Msg::NoLogFile { reason: &reason });
+        eprintln!("{}", lang.text(&Msg::WarningLine { message: &message }));
     }
 
     let result = match &cli.command {
-        None => cli::dashboard(&cli),
-        Some(Command::Train(args)) => cli::train(&cli.data, args),
-        Some(Command::Predict(args)) => cli::predict(args),
-        Some(Command::FetchData(args)) => cli::fetch_data(args),
+        None => cli::dashboard(&cli, lang),
+        Some(Command::Train(args)) => cli::train(&cli.data, args, lang),
+        Some(Command::Predict(args)) => cli::predict(args, lang),
+        Some(Command::FetchData(args)) => cli::fetch_data(args, lang),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error:#}");
-            eprintln!("error: {error:#}");
+            let message = cli::error_text(&error, lang);
+            eprintln!("{}", lang.text(&Msg::ErrorLine { message: &message }));
             ExitCode::FAILURE
         }
     }

@@ -12,8 +12,8 @@ use imdb_tui::i18n::Lang;
 use imdb_tui::model::Network;
 use imdb_tui::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent};
 use imdb_tui::ui::{
-    App, AppEvent, Command, Focus, Metric, ModelSource, Notice, Overlay, Phase, PrepareProgress,
-    Theme, Update, chart_data, draw,
+    App, AppEvent, Command, DownloadStep, Focus, Metric, MissingData, ModelSource, Notice, Overlay,
+    Phase, PrepareProgress, Theme, Update, chart_data, draw,
 };
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -325,6 +325,410 @@ mod snapshots {
             let screen = render(&app, 60, 20);
             snapshot(format!("too_small_{}_60x20", lang_name(lang)), screen);
         }
+    }
+}
+
+/// The facts main sends when the dataset is missing, with the places the
+/// data module checks when neither `--data` nor `IMDB_DATA` is given.
+fn missing_data(download_allowed: bool) -> MissingData {
+    MissingData {
+        looked_in: vec![
+            "--data (not given)".into(),
+            "IMDB_DATA (not set)".into(),
+            "data/aclImdb (folder)".into(),
+            "data/aclImdb_v1.tar.gz".into(),
+            "data/aclImdb-labeled.tar.gz".into(),
+        ],
+        data_dir: "data".into(),
+        url: "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz".into(),
+        size: Some(84_125_825),
+        download_allowed,
+    }
+}
+
+/// Builds an app that has just learned that the dataset is missing.
+fn missing_app(lang: Lang, download_allowed: bool, start: Instant) -> App {
+    let mut app = App::new(lang, Theme::colored(), RunConfig::default(), start);
+    let update = app.handle_event(AppEvent::DataMissing(missing_data(download_allowed)));
+    assert!(update.redraw);
+    assert!(update.commands.is_empty());
+    app
+}
+
+/// Builds an app 4 seconds into a download: 10 MB arrived at the start
+/// (resumed from an earlier run) and 30 MB of 84 MB by now.
+fn downloading_app(lang: Lang) -> App {
+    let start = Instant::now();
+    let mut app = missing_app(lang, true, start);
+    let update = app.handle_key(press(KeyCode::Char('y')));
+    assert!(matches!(update.commands.as_slice(), [Command::Download]));
+    let total = Some(84_125_825);
+    let _ = app.handle_event(AppEvent::DownloadProgress {
+        done: 10_000_000,
+        total,
+    });
+    let _ = app.set_now(start + Duration::from_secs(4));
+    let _ = app.handle_event(AppEvent::DownloadProgress {
+        done: 30_000_000,
+        total,
+    });
+    app
+}
+
+fn failed_download_app(lang: Lang) -> App {
+    let mut app = downloading_app(lang);
+    let message = "connection to https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz \
+                   refused: retry later";
+    let _ = app.handle_event(AppEvent::DownloadFailed {
+        message: message.into(),
+    });
+    app
+}
+
+mod download_snapshots {
+    use super::*;
+
+    #[test]
+    fn download_question() {
+        for lang in Lang::ALL {
+            let app = missing_app(lang, true, Instant::now());
+            snapshot_sizes("download_question", lang, &app);
+        }
+    }
+
+    #[test]
+    fn download_in_progress() {
+        for lang in Lang::ALL {
+            snapshot_sizes("download_progress", lang, &downloading_app(lang));
+        }
+    }
+
+    #[test]
+    fn download_failed() {
+        for lang in Lang::ALL {
+            snapshot_sizes("download_failed", lang, &failed_download_app(lang));
+        }
+    }
+
+    #[test]
+    fn no_download_instructions() {
+        for lang in Lang::ALL {
+            let app = missing_app(lang, false, Instant::now());
+            snapshot_sizes("no_download", lang, &app);
+        }
+    }
+
+    #[test]
+    fn quit_confirmation() {
+        for lang in Lang::ALL {
+            let start = Instant::now();
+            let mut app = running_app(lang, start);
+            for epoch in 1..=3 {
+                let _ = app.handle_event(epoch_finished(exploration_epoch(epoch)));
+            }
+            let _ = app.set_now(start + Duration::from_secs(5));
+            let update = app.handle_key(press(KeyCode::Char('q')));
+            assert!(update.commands.is_empty());
+            assert_eq!(app.overlay, Some(Overlay::QuitConfirm));
+            snapshot_sizes("quit_confirm", lang, &app);
+        }
+    }
+}
+
+mod wide_characters {
+    use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    /// Returns the Chinese dashboard in each state that has its own layout.
+    fn chinese_states() -> Vec<(&'static str, App)> {
+        let lang = Lang::Zh;
+        let mut preparing = App::new(lang, Theme::colored(), RunConfig::default(), Instant::now());
+        let _ = preparing.handle_event(AppEvent::Preparing(PrepareProgress {
+            bytes_read: 12_000_000,
+            total_bytes: Some(28_630_985),
+            reviews_read: 21_000,
+        }));
+        let mut help = explored_app(lang);
+        let _ = help.handle_key(press(KeyCode::Char('?')));
+        let mut prompt = explored_app(lang);
+        let _ = prompt.handle_key(press(KeyCode::Char('r')));
+        type_text(&mut prompt, "x");
+        let _ = prompt.handle_key(press(KeyCode::Enter));
+        let mut quit = running_app(lang, Instant::now());
+        let _ = quit.handle_key(press(KeyCode::Char('q')));
+        let mut review = explored_app(lang);
+        let _ = review.handle_key(press(KeyCode::BackTab));
+        type_text(&mut review, "A great film 电影 😀 but boring");
+        vec![
+            ("preparing", preparing),
+            ("explored", explored_app(lang)),
+            ("retrained", retrained_app(lang)),
+            ("help", help),
+            ("retrain prompt", prompt),
+            ("quit confirmation", quit),
+            ("review", review),
+            ("download question", missing_app(lang, true, Instant::now())),
+            ("no download", missing_app(lang, false, Instant::now())),
+            ("downloading", downloading_app(lang)),
+            ("download failed", failed_download_app(lang)),
+        ]
+    }
+
+    #[test]
+    fn no_character_cut_in_half() {
+        for (name, app) in chinese_states() {
+            for (width, height) in [(120, 40), (80, 24)] {
+                let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+                // The frame's own buffer, because the diff that reaches the
+                // backend skips the cell after a wide character.
+                let frame = terminal.draw(|frame| draw(frame, &app)).unwrap();
+                let buffer = frame.buffer;
+                for y in 0..height {
+                    for x in 0..width.saturating_sub(1) {
+                        if buffer[(x, y)].symbol().width() < 2 {
+                            continue;
+                        }
+                        // The cell under the right half of a wide character
+                        // must stay blank, or the terminal shifts the row.
+                        let hidden = buffer[(x + 1, y)].symbol();
+                        assert_eq!(
+                            hidden,
+                            " ",
+                            "{name} at {width}x{height}: {:?} at ({x}, {y}) is cut by {hidden:?}",
+                            buffer[(x, y)].symbol()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_row_fills_the_width() {
+        for (name, app) in chinese_states() {
+            for (width, height) in [(120, 40), (80, 24)] {
+                let screen = render(&app, width, height);
+                for (row, line) in screen.lines().enumerate() {
+                    assert_eq!(
+                        line.width(),
+                        usize::from(width),
+                        "{name} at {width}x{height}, row {row}: {line}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+mod download_dialog {
+    use super::*;
+
+    fn step(app: &App) -> &DownloadStep {
+        &app.download.as_ref().unwrap().step
+    }
+
+    #[test]
+    fn missing_data_opens_question() {
+        let app = missing_app(Lang::En, true, Instant::now());
+        assert_eq!(app.phase, Phase::DataMissing);
+        assert_eq!(step(&app), &DownloadStep::Asking);
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("data/aclImdb_v1.tar.gz"), "{screen}");
+        assert!(screen.contains("Download it (84 MB) from"), "{screen}");
+    }
+
+    #[test]
+    fn y_starts_download() {
+        let mut app = missing_app(Lang::En, true, Instant::now());
+        let update = app.handle_key(press(KeyCode::Char('y')));
+        assert!(matches!(update.commands.as_slice(), [Command::Download]));
+        assert_eq!(app.phase, Phase::Downloading);
+        assert!(matches!(step(&app), DownloadStep::Downloading(_)));
+
+        let update = app.handle_key(press(KeyCode::Char('y')));
+        assert!(update.commands.is_empty(), "a second y downloaded twice");
+    }
+
+    #[test]
+    fn n_declines_then_y_downloads() {
+        let mut app = missing_app(Lang::En, true, Instant::now());
+        let update = app.handle_key(press(KeyCode::Char('n')));
+        assert!(update.commands.is_empty());
+        assert_eq!(step(&app), &DownloadStep::Declined);
+        assert!(!app.should_quit());
+        let screen = render(&app, 80, 24);
+        assert!(screen.contains("imdb-tui fetch-data"), "{screen}");
+
+        let update = app.handle_key(press(KeyCode::Char('y')));
+        assert!(matches!(update.commands.as_slice(), [Command::Download]));
+    }
+
+    #[test]
+    fn q_quits_from_every_step() {
+        let apps = [
+            missing_app(Lang::En, true, Instant::now()),
+            missing_app(Lang::En, false, Instant::now()),
+            downloading_app(Lang::En),
+            failed_download_app(Lang::En),
+        ];
+        for mut app in apps {
+            let update = app.handle_key(press(KeyCode::Char('q')));
+            assert!(app.should_quit());
+            assert!(matches!(update.commands.as_slice(), [Command::Quit]));
+        }
+    }
+
+    #[test]
+    fn dashboard_keys_do_nothing_while_open() {
+        let mut app = missing_app(Lang::En, true, Instant::now());
+        for letter in ['r', 'c', 's', 'e', '?'] {
+            let update = app.handle_key(press(KeyCode::Char(letter)));
+            assert!(update.commands.is_empty(), "{letter} sent a command");
+            assert_eq!(app.overlay, None, "{letter} opened a dialog");
+        }
+        assert_eq!(step(&app), &DownloadStep::Asking);
+    }
+
+    #[test]
+    fn data_warning_shown_in_footer() {
+        let mut app = App::new(
+            Lang::Zh,
+            Theme::colored(),
+            RunConfig::default(),
+            Instant::now(),
+        );
+        let message = "已重建数据集缓存 data/imdb-prepared.npz，原因：the vocabulary size changed";
+        let update = app.handle_event(AppEvent::DataWarning {
+            message: message.into(),
+        });
+        assert!(update.redraw);
+        let _ = app.handle_event(AppEvent::DataReady(dataset()));
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains(&format!("警告：{message}")), "{screen}");
+
+        let _ = app.handle_key(press(KeyCode::Tab));
+        assert_eq!(app.notice, None);
+    }
+
+    #[test]
+    fn paste_ignored_while_open() {
+        let mut app = missing_app(Lang::En, true, Instant::now());
+        let update = app.handle_terminal_event(Event::Paste("y a great film".into()));
+        assert!(update.commands.is_empty());
+        assert_eq!(app.review.text(), "");
+        assert_eq!(app.focus, Focus::Charts);
+        assert_eq!(step(&app), &DownloadStep::Asking);
+    }
+
+    #[test]
+    fn no_download_offers_only_instructions() {
+        let mut app = missing_app(Lang::En, false, Instant::now());
+        assert_eq!(step(&app), &DownloadStep::Disabled);
+        let update = app.handle_key(press(KeyCode::Char('y')));
+        assert!(update.commands.is_empty());
+        assert_eq!(step(&app), &DownloadStep::Disabled);
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("--no-download is set"), "{screen}");
+        assert!(screen.contains("imdb-tui fetch-data"), "{screen}");
+        assert!(!screen.contains("y: download"), "{screen}");
+    }
+
+    #[test]
+    fn progress_shows_bytes_rate_and_time_left() {
+        let app = downloading_app(Lang::En);
+        let DownloadStep::Downloading(progress) = step(&app) else {
+            panic!("not downloading: {:?}", step(&app));
+        };
+        assert_eq!(progress.done, 30_000_000);
+        // 20 MB in 4 s; the 10 MB resumed at the start do not count.
+        assert_eq!(progress.rate(app.now), Some(5_000_000));
+        let left = progress.remaining(app.now).unwrap();
+        assert_eq!(left.as_secs(), 10);
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("28.6 MiB of 80.2 MiB"), "{screen}");
+        assert!(screen.contains("4.8 MiB/s"), "{screen}");
+        assert!(screen.contains("about 0:11 left"), "{screen}");
+        assert!(screen.contains("36%"), "{screen}");
+    }
+
+    #[test]
+    fn progress_without_total_has_no_gauge() {
+        let start = Instant::now();
+        let mut app = missing_app(Lang::En, true, start);
+        let _ = app.handle_key(press(KeyCode::Char('y')));
+        let _ = app.handle_event(AppEvent::DownloadProgress {
+            done: 0,
+            total: None,
+        });
+        let _ = app.set_now(start + Duration::from_secs(2));
+        let _ = app.handle_event(AppEvent::DownloadProgress {
+            done: 2_097_152,
+            total: None,
+        });
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("2.0 MiB   1.0 MiB/s"), "{screen}");
+        assert!(!screen.contains("left"), "{screen}");
+        assert!(!screen.contains('█'), "{screen}");
+    }
+
+    #[test]
+    fn failure_shows_message_and_way_out() {
+        let mut app = failed_download_app(Lang::En);
+        assert_eq!(app.phase, Phase::DataMissing);
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("Download failed"), "{screen}");
+        assert!(screen.contains("retry later"), "{screen}");
+        assert!(screen.contains("imdb-tui fetch-data"), "{screen}");
+        assert!(screen.contains("IMDB_DATA_URL"), "{screen}");
+
+        let update = app.handle_key(press(KeyCode::Char('y')));
+        assert!(matches!(update.commands.as_slice(), [Command::Download]));
+        assert!(matches!(step(&app), DownloadStep::Downloading(_)));
+    }
+
+    #[test]
+    fn finished_download_prepares_and_starts_run() {
+        let mut app = downloading_app(Lang::En);
+        let _ = app.handle_event(AppEvent::DownloadFinished);
+        assert!(app.download.is_none());
+        assert_eq!(app.phase, Phase::Preparing);
+        let update = app.handle_event(AppEvent::DataReady(dataset()));
+        assert!(
+            matches!(update.commands.as_slice(), [Command::StartRun(config)] if config.kind == RunKind::Exploration)
+        );
+        assert_eq!(app.phase, Phase::Exploring);
+    }
+
+    #[test]
+    fn late_progress_after_failure_is_ignored() {
+        let mut app = failed_download_app(Lang::En);
+        let update = app.handle_event(AppEvent::DownloadProgress {
+            done: 40_000_000,
+            total: Some(84_125_825),
+        });
+        assert!(!update.redraw);
+        assert!(matches!(step(&app), DownloadStep::Failed { .. }));
+    }
+
+    #[test]
+    fn small_dataset_holds_out_fewer_reviews() {
+        let mut app = App::new(
+            Lang::En,
+            Theme::colored(),
+            RunConfig::default(),
+            Instant::now(),
+        );
+        let small = Arc::new(Dataset {
+            source: "aclImdb_v1.tar.gz".into(),
+            vocabulary: vocabulary(),
+            train: split(200),
+            test: split(200),
+        });
+        let update = app.handle_event(AppEvent::DataReady(small));
+        let [Command::StartRun(config)] = update.commands.as_slice() else {
+            panic!("no run started: {:?}", update.commands);
+        };
+        assert_eq!(config.validation_size, 80);
     }
 }
 
@@ -809,6 +1213,56 @@ mod event_loop {
 
     fn screen(terminal: &Terminal<TestBackend>) -> String {
         screen_text(terminal.backend().buffer())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn download_dialog_through_channels() {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let mut app = App::new(
+            Lang::Zh,
+            Theme::colored(),
+            RunConfig::default(),
+            Instant::now(),
+        );
+
+        let missing = vec![AppEvent::DataMissing(missing_data(true))];
+        let (_, commands) = drive_script(&mut terminal, &mut app, vec![], missing).await;
+        assert!(commands.is_empty());
+        let text = screen(&terminal);
+        assert!(text.contains("缺少数据集"), "{text}");
+        assert!(text.contains("下载数据集（84 MB）"), "{text}");
+
+        let yes = vec![Event::Key(press(KeyCode::Char('y')))];
+        let (_, commands) = drive_script(&mut terminal, &mut app, yes, vec![]).await;
+        assert!(matches!(commands.as_slice(), [Command::Download]));
+
+        let progress = (1..=8)
+            .map(|step| AppEvent::DownloadProgress {
+                done: step * 10_000_000,
+                total: Some(84_125_825),
+            })
+            .collect();
+        let _ = drive_script(&mut terminal, &mut app, vec![], progress).await;
+        let text = screen(&terminal);
+        assert!(text.contains("正在下载数据集"), "{text}");
+        assert!(text.contains("76.3 MiB/80.2 MiB"), "{text}");
+
+        let failed = vec![AppEvent::DownloadFailed {
+            message: "下载数据集失败：connection lost after 80000000 bytes".into(),
+        }];
+        let _ = drive_script(&mut terminal, &mut app, vec![], failed).await;
+        let text = screen(&terminal);
+        assert!(text.contains("下载失败"), "{text}");
+        assert!(
+            text.contains("connection lost after 80000000 bytes"),
+            "{text}"
+        );
+        assert!(text.contains("imdb-tui fetch-data"), "{text}");
+
+        let quit = vec![Event::Key(press(KeyCode::Char('q')))];
+        let (_, commands) = drive_script(&mut terminal, &mut app, quit, vec![]).await;
+        assert!(matches!(commands.as_slice(), [Command::Quit]));
+        assert!(app.should_quit());
     }
 
     #[tokio::test(start_paused = true)]

@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "imdb-tui", version, about, long_about)]
 pub struct Cli {
-    /// Language of the interface: en or zh. Default: from LC_ALL,
-    /// LC_MESSAGES or LANG (a value starting with zh selects Chinese).
+    /// Language of the dashboard and of the commands' messages: en or zh.
+    /// Default: from LC_ALL, LC_MESSAGES or LANG (a value starting with zh
+    /// selects Chinese).
     #[arg(long, global = true, value_parser = ["en", "zh"])]
     pub lang: Option<String>,
 
@@ -55,6 +56,8 @@ pub struct DataArgs {
     pub vocab: u32,
 
     /// Fail instead of offering to download the dataset when it is missing.
+    /// The offered download uses the IMDB_DATA_URL and IMDB_DATA_MD5
+    /// environment variables, when set, as `fetch-data` does.
     #[arg(long, global = true)]
     pub no_download: bool,
 }
@@ -105,7 +108,7 @@ pub struct FetchArgs {
     pub url: Option<String>,
 
     /// MD5 checksum (32 hex digits) of the file at --url. Default: the
-    /// original tarball's.
-    #[arg(long, value_name = "HEX")]
+    /// IMDB_DATA_MD5 environment variable, then the original tarball's.
+    #[arg(long, value_name = "HEX", env = "IMDB_DATA_MD5")]
     pub md5: Option<String>,
 }

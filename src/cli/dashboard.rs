@@ -8,25 +8,26 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
-use super::args::Cli;
-use super::data::{DATA_DIR, locate_or_offer_download};
-use crate::data::{DataSource, Dataset, PrepareOptions, prepare};
+use super::args::{Cli, DataArgs};
+use super::data::{DATA_DIR, download_source_from_env};
+use super::messages::{data_error_text, error_text, fetch_error_text, warning_text};
+use crate::data::{DataError, DataSource, Dataset, PrepareOptions, locate, prepare};
+use crate::fetch::{Downloader, Source};
+use crate::i18n::{Lang, Msg};
 use crate::model::io::{TrainingRecord, save};
 use crate::train::{RunConfig, RunKind, TestMetrics, TrainEvent, Trainer, spawn};
-use crate::ui::{self, AppEvent, Command, ModelSource, UiOptions};
+use crate::ui::{self, AppEvent, Command, MissingData, ModelSource, UiOptions};
 
 /// File that the `s` key saves the serving model to, with its `.json`.
 const MODEL_FILE: &str = "model.npz";
 
-/// Opens the dashboard and runs until the user quits.
-pub fn dashboard(cli: &Cli) -> Result<()> {
+/// Opens the dashboard and runs until the user quits. A missing dataset
+/// does not stop it, because the dashboard offers the download on screen.
+pub fn dashboard(cli: &Cli, lang: Lang) -> Result<()> {
     if !io::stdout().is_terminal() {
-        bail!(
-            "standard output is not a terminal, and the dashboard needs one; \
-             run `imdb-tui train` for a run without the dashboard"
-        );
+        bail!(lang.text(&Msg::NotATerminal));
     }
-    let source = locate_or_offer_download(&cli.data)?;
+    let start = find_data(&cli.data)?;
     let exploration = RunConfig {
         epochs: usize::from(cli.epochs),
         seed: cli.seed,
@@ -41,17 +42,58 @@ pub fn dashboard(cli: &Cli) -> Result<()> {
     runtime.block_on(async move {
         let (event_sender, event_receiver) = mpsc::unbounded_channel();
         let (command_sender, command_receiver) = mpsc::unbounded_channel();
-        let controller = Controller::new(event_sender);
-        let controller_task = tokio::spawn(controller.serve(command_receiver, source, vocab_size));
+        let controller = Controller {
+            lang,
+            data_path: cli.data.data.clone(),
+            vocab_size,
+            ..Controller::new(event_sender)
+        };
+        let controller_task = tokio::spawn(controller.serve(command_receiver, start));
         let result = ui::run(options, event_receiver, command_sender).await;
         controller_task.abort();
         result
     })
 }
 
-/// Messages to the controller from its helper threads.
+/// State of the dataset when the dashboard starts.
+enum DataStart {
+    Found(DataSource),
+    /// The dataset is missing; `download` is the archive to offer.
+    Missing {
+        missing: MissingData,
+        download: Source,
+    },
+}
+
+/// Finds the dataset as the headless commands do. A missing dataset is not
+/// an error here, but any other failure to find it is.
+fn find_data(args: &DataArgs) -> Result<DataStart> {
+    match locate(args.data.as_deref(), Path::new(DATA_DIR)) {
+        Ok(source) => Ok(DataStart::Found(source)),
+        Err(DataError::NotFound {
+            looked_in,
+            data_dir,
+        }) => {
+            let download = download_source_from_env()?;
+            let missing = MissingData {
+                looked_in,
+                data_dir: data_dir.display().to_string(),
+                url: download.url().to_owned(),
+                size: download.size(),
+                download_allowed: !args.no_download,
+            };
+            Ok(DataStart::Missing { missing, download })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Messages to the controller from its helper threads. Failures arrive
+/// worded for the user.
 enum Internal {
-    Prepared(Result<Arc<Dataset>, String>),
+    Downloaded(Result<(), String>),
+    /// The dataset and its preparation's warnings, or the failure.
+    Prepared(Result<(Arc<Dataset>, Vec<String>), String>),
     Train(TrainEvent),
 }
 
@@ -59,6 +101,12 @@ enum Internal {
 /// trainer and saves models. Dropping it cancels a run in progress.
 struct Controller {
     events: UnboundedSender<AppEvent>,
+    lang: Lang,
+    /// The `--data` path, to find the dataset again after a download.
+    data_path: Option<PathBuf>,
+    vocab_size: usize,
+    /// The archive to download when the dataset is missing.
+    download: Option<Source>,
     dataset: Option<Arc<Dataset>>,
     trainer: Option<Trainer>,
     /// Settings of the run in progress or last run.
@@ -71,6 +119,10 @@ impl Controller {
     fn new(events: UnboundedSender<AppEvent>) -> Self {
         Self {
             events,
+            lang: Lang::default(),
+            data_path: None,
+            vocab_size: 0,
+            download: None,
             dataset: None,
             trainer: None,
             run: None,
@@ -78,19 +130,15 @@ impl Controller {
         }
     }
 
-    async fn serve(
-        mut self,
-        mut commands: UnboundedReceiver<Command>,
-        source: DataSource,
-        vocab_size: usize,
-    ) {
+    async fn serve(mut self, mut commands: UnboundedReceiver<Command>, start: DataStart) {
         let (internal_sender, mut internal) = mpsc::unbounded_channel();
-        start_preparing(
-            source,
-            vocab_size,
-            self.events.clone(),
-            internal_sender.clone(),
-        );
+        match start {
+            DataStart::Found(source) => self.prepare(source, &internal_sender),
+            DataStart::Missing { missing, download } => {
+                self.download = Some(download);
+                let _ = self.events.send(AppEvent::DataMissing(missing));
+            }
+        }
 
         loop {
             tokio::select! {
@@ -98,14 +146,31 @@ impl Controller {
                     Some(Command::Quit) | None => break,
                     Some(command) => self.handle(command, &internal_sender),
                 },
-                Some(message) = internal.recv() => self.receive(message),
+                Some(message) = internal.recv() => self.receive(message, &internal_sender),
             }
         }
     }
 
-    fn receive(&mut self, message: Internal) {
+    fn receive(&mut self, message: Internal, internal: &UnboundedSender<Internal>) {
         let event = match message {
-            Internal::Prepared(Ok(dataset)) => {
+            Internal::Downloaded(Ok(())) => {
+                let _ = self.events.send(AppEvent::DownloadFinished);
+                match locate(self.data_path.as_deref(), Path::new(DATA_DIR)) {
+                    Ok(source) => {
+                        self.prepare(source, internal);
+                        return;
+                    }
+                    Err(error) => AppEvent::DataFailed {
+                        message: data_error_text(&error, self.lang),
+                    },
+                }
+            }
+            Internal::Downloaded(Err(message)) => AppEvent::DownloadFailed { message },
+            Internal::Prepared(Ok((dataset, warnings))) => {
+                if !warnings.is_empty() {
+                    let message = warnings.join("; ");
+                    let _ = self.events.send(AppEvent::DataWarning { message });
+                }
                 self.dataset = Some(Arc::clone(&dataset));
                 AppEvent::DataReady(dataset)
             }
@@ -130,6 +195,7 @@ impl Controller {
 
     fn handle(&mut self, command: Command, internal: &UnboundedSender<Internal>) {
         match command {
+            Command::Download => self.start_download(internal),
             Command::StartRun(config) => self.start_run(config, internal),
             Command::Cancel => {
                 if let Some(trainer) = &self.trainer {
@@ -140,7 +206,7 @@ impl Controller {
                 let reply = match self.save_model(&model, source) {
                     Ok(path) => AppEvent::ModelSaved { path },
                     Err(error) => AppEvent::SaveFailed {
-                        message: format!("{error:#}"),
+                        message: error_text(&error, self.lang),
                     },
                 };
                 let _ = self.events.send(reply);
@@ -169,7 +235,9 @@ impl Controller {
             }
             Err(error) => {
                 let _ = self.events.send(AppEvent::Train(TrainEvent::Failed {
-                    message: format!("failed to start the trainer thread: {error}"),
+                    message: self.lang.text(&Msg::TrainerNotStarted {
+                        message: &error.to_string(),
+                    }),
                 }));
             }
         }
@@ -177,7 +245,7 @@ impl Controller {
 
     fn save_model(&self, model: &crate::model::Network, source: ModelSource) -> Result<PathBuf> {
         let Some(dataset) = &self.dataset else {
-            bail!("no dataset is loaded");
+            bail!(self.lang.text(&Msg::DataNotReady));
         };
         let base = self.run.clone().unwrap_or_default();
         let (run, epochs_trained, test) = match source {
@@ -210,6 +278,49 @@ impl Controller {
         save(&path, model, &dataset.vocabulary, &record)?;
         Ok(path)
     }
+
+    fn prepare(&self, source: DataSource, internal: &UnboundedSender<Internal>) {
+        start_preparing(
+            source,
+            self.vocab_size,
+            self.lang,
+            self.events.clone(),
+            internal.clone(),
+        );
+    }
+
+    /// Downloads the archive on a thread of its own, sending progress to
+    /// the dashboard and the result to the controller. It is a plain thread
+    /// and not `spawn_blocking`, because the runtime waits for blocking
+    /// tasks when it shuts down. Quitting thus leaves the download behind,
+    /// and the next start resumes the partial file.
+    fn start_download(&self, internal: &UnboundedSender<Internal>) {
+        let Some(source) = self.download.clone() else {
+            return;
+        };
+        let downloader = Downloader::new(DATA_DIR).with_source(source);
+        let events = self.events.clone();
+        let done = internal.clone();
+        let lang = self.lang;
+        let spawned = std::thread::Builder::new()
+            .name("download".to_owned())
+            .spawn(move || {
+                let mut report = |bytes: u64, total: Option<u64>| {
+                    let _ = events.send(AppEvent::DownloadProgress { done: bytes, total });
+                };
+                let result = downloader
+                    .run(&mut report)
+                    .map(drop)
+                    .map_err(|error| fetch_error_text(&error, lang));
+                let _ = done.send(Internal::Downloaded(result));
+            });
+        if let Err(error) = spawned {
+            let message = self.lang.text(&Msg::ThreadNotStarted {
+                message: &error.to_string(),
+            });
+            let _ = self.events.send(AppEvent::DownloadFailed { message });
+        }
+    }
 }
 
 /// Prepares the dataset on its own thread, sending progress to the
@@ -217,9 +328,11 @@ impl Controller {
 fn start_preparing(
     source: DataSource,
     vocab_size: usize,
+    lang: Lang,
     events: UnboundedSender<AppEvent>,
     done: UnboundedSender<Internal>,
 ) {
+    let failed = events.clone();
     let spawned = std::thread::Builder::new()
         .name("prepare".to_owned())
         .spawn(move || {
@@ -235,11 +348,23 @@ fn start_preparing(
                 }));
             });
             let message = result
-                .map(|prepared| Arc::new(prepared.dataset))
-                .map_err(|error| error.to_string());
+                .map(|prepared| {
+                    let warnings = prepared
+                        .warnings
+                        .iter()
+                        .map(|warning| warning_text(warning, lang))
+                        .collect();
+                    (Arc::new(prepared.dataset), warnings)
+                })
+                .map_err(|error| data_error_text(&error, lang));
             let _ = done.send(Internal::Prepared(message));
         });
+    // The thread's sender moved into the failed closure, so the failure goes
+    // to the dashboard directly; printing it would draw over the screen.
     if let Err(error) = spawned {
-        eprintln!("failed to start the data thread: {error}");
+        let message = lang.text(&Msg::ThreadNotStarted {
+            message: &error.to_string(),
+        });
+        let _ = failed.send(AppEvent::DataFailed { message });
     }
 }

@@ -5,30 +5,22 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::args::FetchArgs;
-use super::data::DATA_DIR;
-use crate::fetch::{BarProgress, Downloader, OFFICIAL_MD5, OFFICIAL_URL, Outcome, Source};
+use super::data::{DATA_DIR, mirror_source};
+use crate::fetch::{BarProgress, Downloader, Outcome};
+use crate::i18n::{Lang, Msg};
 
 /// Downloads the dataset, or a mirror's copy, with a progress bar.
-pub fn fetch_data(args: &FetchArgs) -> Result<()> {
-    let source = match (&args.url, &args.md5) {
-        (None, None) => Source::official(),
-        (url, md5) => Source::new(
-            url.as_deref().unwrap_or(OFFICIAL_URL),
-            md5.as_deref().unwrap_or(OFFICIAL_MD5),
-        )?,
-    };
+pub fn fetch_data(args: &FetchArgs, lang: Lang) -> Result<()> {
+    let source = mirror_source(args.url.as_deref(), args.md5.as_deref())?;
     let downloader = Downloader::new(Path::new(DATA_DIR)).with_source(source);
     let outcome = downloader.run(&mut BarProgress::new())?;
-    let destination = downloader.destination();
-    match outcome {
-        Outcome::AlreadyPresent => eprintln!("{} is already complete", destination.display()),
-        Outcome::Downloaded { bytes } => {
-            eprintln!("downloaded {} ({bytes} bytes)", destination.display())
-        }
-        Outcome::Resumed { from, bytes } => eprintln!(
-            "downloaded {} ({bytes} bytes, resumed at byte {from})",
-            destination.display()
-        ),
-    }
+    let destination = downloader.destination().display().to_string();
+    let path = destination.as_str();
+    let message = match outcome {
+        Outcome::AlreadyPresent => Msg::FetchAlreadyComplete { path },
+        Outcome::Downloaded { bytes } => Msg::FetchDownloaded { path, bytes },
+        Outcome::Resumed { from, bytes } => Msg::FetchResumed { path, bytes, from },
+    };
+    eprintln!("{}", lang.text(&message));
     Ok(())
 }

@@ -5,12 +5,17 @@ mod args;
 mod dashboard;
 mod data;
 mod fetch;
+mod messages;
 mod predict;
 mod train;
 
 pub use args::{Cli, Command, DataArgs, FetchArgs, PredictArgs, TrainArgs};
 pub use dashboard::dashboard;
-pub use data::{DATA_DIR, load_dataset, locate_or_offer_download};
+pub use data::{
+    DATA_DIR, MD5_ENV_VAR, download_source_from_env, load_dataset, locate_or_offer_download,
+    mirror_source,
+};
 pub use fetch::fetch_data;
+pub use messages::{data_error_text, error_text, fetch_error_text, model_error_text, warning_text};
 pub use predict::predict;
 pub use train::train;

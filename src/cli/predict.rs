@@ -5,20 +5,24 @@ use std::io::{self, BufRead, BufWriter, Write};
 use anyhow::{Context, Result};
 
 use super::args::PredictArgs;
+use crate::i18n::{Lang, Msg};
 use crate::model::io::load;
 
 /// Prints, for each text (or each line of standard input), the probability
-/// that it is a positive review and the word positive or negative.
-pub fn predict(args: &PredictArgs) -> Result<()> {
+/// that it is a positive review and the word positive or negative in the
+/// user's language.
+pub fn predict(args: &PredictArgs, lang: Lang) -> Result<()> {
     let model = load(&args.model)?;
+    let positive = lang.text(&Msg::Positive);
+    let negative = lang.text(&Msg::Negative);
     let stdout = io::stdout();
     let mut output = BufWriter::new(stdout.lock());
     let mut write_one = |text: &str| -> Result<()> {
         let prediction = crate::predict::predict(&model.vocabulary, &model.network, text);
         let label = if prediction.probability > 0.5 {
-            "positive"
+            &positive
         } else {
-            "negative"
+            &negative
         };
         writeln!(output, "{:.4}\t{label}", prediction.probability)?;
         Ok(())
@@ -26,7 +30,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 
     if args.texts.is_empty() {
         for line in io::stdin().lock().lines() {
-            write_one(&line.context("failed to read a review from standard input")?)?;
+            write_one(&line.with_context(|| lang.text(&Msg::ReviewUnreadable))?)?;
         }
     } else {
         for text in &args.texts {

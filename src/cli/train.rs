@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::args::{DataArgs, TrainArgs};
 use super::data::{load_dataset, locate_or_offer_download};
 use crate::data::Dataset;
+use crate::i18n::{Lang, Msg};
 use crate::model::Network;
 use crate::model::io::{TrainingRecord, save};
 use crate::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent, best_epoch, spawn};
@@ -29,10 +30,11 @@ struct Summary {
     seconds: f64,
 }
 
-/// Runs `imdb-tui train`.
-pub fn train(data: &DataArgs, args: &TrainArgs) -> Result<()> {
-    let source = locate_or_offer_download(data)?;
-    let prepared = load_dataset(&source, data.vocab as usize)?;
+/// Runs `imdb-tui train`. Its text output is in `lang`; the `--json`
+/// output stays in English, because programs read it.
+pub fn train(data: &DataArgs, args: &TrainArgs, lang: Lang) -> Result<()> {
+    let source = locate_or_offer_download(data, lang)?;
+    let prepared = load_dataset(&source, data.vocab as usize, lang)?;
     let dataset = Arc::new(prepared.dataset);
     let config = RunConfig {
         kind: if args.full {
@@ -46,7 +48,7 @@ pub fn train(data: &DataArgs, args: &TrainArgs) -> Result<()> {
     };
 
     let started = Instant::now();
-    let (history, model, test) = run(&dataset, &config, args.json)?;
+    let (history, model, test) = run(&dataset, &config, args.json, lang)?;
     let summary = Summary {
         summary: true,
         kind: config.kind,
@@ -57,10 +59,10 @@ pub fn train(data: &DataArgs, args: &TrainArgs) -> Result<()> {
         test_accuracy: test.map(|test| test.accuracy),
         seconds: started.elapsed().as_secs_f64(),
     };
-    print_summary(&summary, args.json)?;
+    print_summary(&summary, args.json, lang)?;
 
     if let Some(path) = &args.save {
-        save_model(path, &model, &dataset, &config, test)?;
+        save_model(path, &model, &dataset, &config, test, lang)?;
     }
     Ok(())
 }
@@ -70,16 +72,21 @@ fn run(
     dataset: &Arc<Dataset>,
     config: &RunConfig,
     json: bool,
+    lang: Lang,
 ) -> Result<(Vec<EpochMetrics>, Arc<Network>, Option<TestMetrics>)> {
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-    let trainer = spawn(Arc::clone(dataset), config.clone(), sender)?;
+    let trainer = spawn(Arc::clone(dataset), config.clone(), sender).map_err(|error| {
+        anyhow::anyhow!(lang.text(&Msg::TrainerNotStarted {
+            message: &error.to_string()
+        }))
+    })?;
     let mut history = Vec::new();
 
     while let Some(event) = receiver.blocking_recv() {
         match event {
             TrainEvent::Progress { .. } => {}
             TrainEvent::EpochFinished { metrics, .. } => {
-                print_epoch(&metrics, config.epochs, json)?;
+                print_epoch(&metrics, config.epochs, json, lang)?;
                 history.push(metrics);
             }
             TrainEvent::Finished { model, test } => {
@@ -87,47 +94,60 @@ fn run(
                 return Ok((history, model, test));
             }
             TrainEvent::Cancelled { epochs_done } => {
-                bail!("training was cancelled after {epochs_done} epochs")
+                bail!(lang.text(&Msg::RunCancelled {
+                    epochs: epochs_done
+                }))
             }
-            TrainEvent::Failed { message } => bail!("training failed: {message}"),
+            // The trainer words its failures in English, so the message
+            // is shown inside the translated sentence as it is.
+            TrainEvent::Failed { message } => {
+                bail!(lang.text(&Msg::RunFailed { message: &message }))
+            }
         }
     }
-    bail!("the trainer thread ended without a result")
+    bail!(lang.text(&Msg::TrainerVanished))
 }
 
-fn print_epoch(metrics: &EpochMetrics, epochs: usize, json: bool) -> Result<()> {
+fn print_epoch(metrics: &EpochMetrics, epochs: usize, json: bool, lang: Lang) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string(metrics)?);
         return Ok(());
     }
     let validation = match (metrics.val_loss, metrics.val_accuracy) {
-        (Some(loss), Some(accuracy)) => format!("  val loss {loss:.4}  val accuracy {accuracy:.4}"),
-        _ => String::new(),
+        (Some(loss), Some(accuracy)) => Some((loss, accuracy)),
+        _ => None,
     };
     println!(
-        "epoch {:>3}/{epochs}  loss {:.4}  accuracy {:.4}{validation}  {:.3} s",
-        metrics.epoch, metrics.train_loss, metrics.train_accuracy, metrics.seconds
+        "{}",
+        lang.text(&Msg::TrainEpoch {
+            epoch: metrics.epoch,
+            epochs,
+            loss: metrics.train_loss,
+            accuracy: metrics.train_accuracy,
+            validation,
+            seconds: metrics.seconds,
+        })
     );
     Ok(())
 }
 
-fn print_summary(summary: &Summary, json: bool) -> Result<()> {
+fn print_summary(summary: &Summary, json: bool, lang: Lang) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string(summary)?);
         return Ok(());
     }
     if let (Some(epoch), Some(loss)) = (summary.best_epoch, summary.best_val_loss) {
-        println!(
-            "validation loss is lowest at epoch {epoch} ({loss:.4}); overfitting begins after it. \
-             Retrain with `imdb-tui train --full --epochs {epoch}`."
-        );
+        println!("{}", lang.text(&Msg::TrainBest { epoch, loss }));
     }
     if let (Some(loss), Some(accuracy)) = (summary.test_loss, summary.test_accuracy) {
-        println!("test loss {loss:.4}  test accuracy {accuracy:.4}");
+        println!("{}", lang.text(&Msg::TrainTest { loss, accuracy }));
     }
     println!(
-        "trained {} epochs in {:.2} s",
-        summary.epochs, summary.seconds
+        "{}",
+        lang.text(&Msg::TrainTotal {
+            epochs: summary.epochs,
+            seconds: summary.seconds,
+        })
     );
     Ok(())
 }
@@ -138,6 +158,7 @@ fn save_model(
     dataset: &Dataset,
     config: &RunConfig,
     test: Option<TestMetrics>,
+    lang: Lang,
 ) -> Result<()> {
     let record = TrainingRecord {
         run: config.clone(),
@@ -147,9 +168,11 @@ fn save_model(
     };
     save(path, model, &dataset.vocabulary, &record)?;
     eprintln!(
-        "saved the model to {} and {}",
-        path.display(),
-        crate::model::io::info_path(path).display()
+        "{}",
+        lang.text(&Msg::ModelFilesSaved {
+            weights: &path.display().to_string(),
+            info: &crate::model::io::info_path(path).display().to_string(),
+        })
     );
     Ok(())
 }

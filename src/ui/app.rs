@@ -10,6 +10,7 @@ use crate::i18n::{Lang, Msg};
 use crate::model::Network;
 use crate::train::{RunConfig, RunKind, TrainEvent};
 
+use super::download::DownloadDialog;
 use super::history::History;
 use super::interface::{AppEvent, Command, ModelSource, Update};
 use super::review::ReviewState;
@@ -73,6 +74,7 @@ pub enum Notice {
     NothingToExport,
     RunFailed(String),
     DataFailed(String),
+    DataWarning(String),
     RunCancelled(usize),
 }
 
@@ -92,6 +94,7 @@ impl Notice {
             Notice::NothingToExport => Msg::NothingToExport,
             Notice::RunFailed(message) => Msg::RunFailed { message },
             Notice::DataFailed(message) => Msg::DataFailed { message },
+            Notice::DataWarning(message) => Msg::WarningLine { message },
             Notice::RunCancelled(epochs) => Msg::RunCancelled { epochs: *epochs },
         }
     }
@@ -132,6 +135,9 @@ pub struct App {
     pub serving: Option<ServingModel>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
+    /// Open while the dataset is missing or downloading. It takes every key
+    /// that no overlay takes.
+    pub download: Option<DownloadDialog>,
     pub notice: Option<Notice>,
     /// Failure of the data preparation or of the last run. Unlike a notice,
     /// it stays on screen until the next run starts.
@@ -163,6 +169,7 @@ impl App {
             serving: None,
             focus: Focus::default(),
             overlay: None,
+            download: None,
             notice: None,
             failure: None,
             table: TableScroll::default(),
@@ -197,6 +204,10 @@ impl App {
     /// Handles an event from the rest of the program.
     pub fn handle_event(&mut self, event: AppEvent) -> Update {
         match event {
+            AppEvent::DataMissing(missing) => self.data_missing(missing),
+            AppEvent::DownloadProgress { done, total } => self.download_progress(done, total),
+            AppEvent::DownloadFinished => self.download_finished(),
+            AppEvent::DownloadFailed { message } => self.download_failed(message),
             AppEvent::Preparing(progress) => {
                 let changed = self.prepare != Some(progress);
                 self.prepare = Some(progress);
@@ -206,6 +217,10 @@ impl App {
                 }
             }
             AppEvent::DataReady(dataset) => self.data_ready(dataset),
+            AppEvent::DataWarning { message } => {
+                self.notice = Some(Notice::DataWarning(message));
+                Update::redraw()
+            }
             AppEvent::DataFailed { message } => {
                 self.phase = Phase::Failed;
                 self.notice = Some(Notice::DataFailed(message));
@@ -225,6 +240,13 @@ impl App {
     }
 
     fn data_ready(&mut self, dataset: Arc<Dataset>) -> Update {
+        // A dataset with no more training reviews than the usual hold-out,
+        // such as a small mirror or a test archive, keeps the classic
+        // proportion of 10,000 in 25,000 instead, so that a run can start.
+        let train_reviews = dataset.train.len();
+        if self.exploration_config.validation_size >= train_reviews {
+            self.exploration_config.validation_size = train_reviews * 2 / 5;
+        }
         self.data_info = Some(DataInfo {
             source: dataset.source.clone(),
             train_reviews: dataset.train.len(),

@@ -8,17 +8,31 @@ use crate::data::Dataset;
 use crate::model::Network;
 use crate::train::{RunConfig, TrainEvent};
 
+use super::download::MissingData;
 use super::status::PrepareProgress;
 
-/// Input events from the rest of the program: data progress, trainer
-/// events and save results.
+/// Input events from the rest of the program: the missing dataset and its
+/// download, data progress, trainer events and save results.
 #[derive(Clone, Debug)]
 pub enum AppEvent {
+    /// The dataset was not found. The dashboard offers to download it and
+    /// sends [`Command::Download`] when the user accepts.
+    DataMissing(MissingData),
+    /// Bytes of the download so far, and the total when known.
+    DownloadProgress { done: u64, total: Option<u64> },
+    /// The archive is downloaded and verified. Main then prepares the data
+    /// and sends [`AppEvent::Preparing`] and [`AppEvent::DataReady`].
+    DownloadFinished,
+    /// The download failed; the message is shown as it is.
+    DownloadFailed { message: String },
     /// Progress of reading the dataset.
     Preparing(PrepareProgress),
     /// The dataset is ready. The dashboard then starts the exploration run
     /// by returning [`Command::StartRun`].
     DataReady(Arc<Dataset>),
+    /// The preparation went on despite a problem, such as a rebuilt cache;
+    /// the message is shown as it is until the next key.
+    DataWarning { message: String },
     /// Preparing the dataset failed; the message is shown as it is.
     DataFailed { message: String },
     /// An event of the run in progress.
@@ -44,6 +58,10 @@ pub enum Command {
     /// Start a training run; its events come back as [`AppEvent::Train`].
     /// The dashboard sends this only while no run is in progress.
     StartRun(RunConfig),
+    /// Download the missing dataset; progress comes back as
+    /// [`AppEvent::DownloadProgress`], then [`AppEvent::DownloadFinished`]
+    /// or [`AppEvent::DownloadFailed`].
+    Download,
     /// Cancel the run in progress.
     Cancel,
     /// Save `model`, the one serving predictions, and reply with

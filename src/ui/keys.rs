@@ -36,6 +36,7 @@ impl App {
         let had_notice = self.notice.take().is_some();
         let mut update = match self.overlay.clone() {
             Some(overlay) => self.overlay_key(overlay, key),
+            None if self.download.is_some() => self.download_key(key),
             None if self.focus == Focus::Review => self.review_key(key),
             None => self.command_key(key),
         };
@@ -52,6 +53,8 @@ impl App {
                 Update::redraw()
             }
             Some(_) => Update::default(),
+            // The review box behind the download dialog takes no paste.
+            None if self.download.is_some() => Update::default(),
             None => {
                 self.focus = Focus::Review;
                 self.sync_review_focus();
@@ -183,7 +186,7 @@ impl App {
         self.quit_now()
     }
 
-    fn quit_now(&mut self) -> Update {
+    pub(super) fn quit_now(&mut self) -> Update {
         self.quit = true;
         self.overlay = None;
         let mut commands = Vec::new();

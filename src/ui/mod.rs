@@ -9,6 +9,7 @@
 
 mod app;
 mod charts;
+mod download;
 mod event_loop;
 pub mod export;
 mod history;
@@ -32,6 +33,7 @@ use crate::train::RunConfig;
 
 pub use app::{App, Focus, Notice, Overlay, ServingModel};
 pub use charts::{ChartData, Metric, chart_data};
+pub use download::{DownloadDialog, DownloadProgress, DownloadStep, MissingData};
 pub use event_loop::{FRAME_INTERVAL, LoopIo, LoopReport, drive};
 pub use history::{History, Overfitting, RunRecord};
 pub use interface::{AppEvent, Command, ModelSource, Update};
@@ -74,9 +76,13 @@ impl UiOptions {
 /// current-thread tokio runtime's `block_on`), after checking that stdout
 /// is a terminal. It sends the data progress as [`AppEvent::Preparing`] and
 /// then [`AppEvent::DataReady`], after which the dashboard requests the
-/// exploration run.
+/// exploration run. When the dataset is missing, it sends
+/// [`AppEvent::DataMissing`] instead and waits for [`Command::Download`].
 ///
 /// Main also keeps a task that receives `commands`:
+/// - [`Command::Download`]: download the archive, sending
+///   [`AppEvent::DownloadProgress`] and then [`AppEvent::DownloadFinished`]
+///   (and the data events above) or [`AppEvent::DownloadFailed`].
 /// - [`Command::StartRun`]: spawn the trainer and forward each `TrainEvent`
 ///   as [`AppEvent::Train`].
 /// - [`Command::Cancel`]: cancel the trainer.

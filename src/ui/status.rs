@@ -17,6 +17,9 @@ use super::theme::Theme;
 /// Stage of the whole session, as the status panel names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
+    /// The dataset was not found; the download dialog is open.
+    DataMissing,
+    Downloading,
     Preparing,
     /// The data is ready and no run has started.
     Ready,
@@ -30,6 +33,8 @@ pub enum Phase {
 impl Phase {
     fn message(self) -> Msg<'static> {
         match self {
+            Phase::DataMissing => Msg::PhaseDataMissing,
+            Phase::Downloading => Msg::PhaseDownloading,
             Phase::Preparing => Msg::PhasePreparing,
             Phase::Ready => Msg::PhaseReady,
             Phase::Exploring => Msg::PhaseExploring,

@@ -11,6 +11,7 @@ use crate::i18n::{Lang, Msg};
 
 use super::app::{App, Focus, Overlay};
 use super::charts::{ChartView, LegendView, Metric};
+use super::download::render_download;
 use super::keys::MAX_RETRAIN_EPOCHS;
 use super::review::ReviewView;
 use super::status::StatusView;
@@ -129,6 +130,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             );
         }
         Some(Overlay::QuitConfirm) => render_quit_confirm(area, buf, app.lang, &app.theme),
+        None if app.download.is_some() => {
+            if let Some(download) = &app.download {
+                render_download(download, app.now, area, buf, app.lang, &app.theme);
+            }
+        }
         None => {
             if let Some(position) = cursor {
                 frame.set_cursor_position(position);
@@ -168,6 +174,11 @@ fn render_overfitting_sentence(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
+    // The download dialog lists its own keys, and the dashboard's keys do
+    // nothing while it is open.
+    if app.download.is_some() {
+        return;
+    }
     let lang = app.lang;
     let theme = &app.theme;
     let line = match &app.notice {
@@ -202,7 +213,9 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     cell
 }
 
-fn dialog(
+/// Draws a bordered, titled box of wrapped `lines` in the middle of `area`,
+/// `width` cells wide and as high as the wrapped text.
+pub(super) fn dialog(
     area: Rect,
     buf: &mut Buffer,
     title: String,
