@@ -119,6 +119,17 @@ const HEADER_HEIGHT: u16 = 2;
 /// accuracy `100.0%`, seconds `999.9`.
 const VALUE_WIDTHS: [usize; 6] = [3, 5, 6, 5, 6, 5];
 
+/// Formats an epoch's wall time in five cells. Epochs of the classic
+/// recipe take a few hundredths of a second, so short times keep three
+/// decimals.
+fn seconds_cell(seconds: f64) -> String {
+    if seconds < 10.0 {
+        format!("{seconds:.3}")
+    } else {
+        format!("{seconds:.1}")
+    }
+}
+
 fn column_headers(lang: Lang) -> [String; 6] {
     [
         lang.text(&Msg::ColumnEpoch),
@@ -225,7 +236,7 @@ impl Widget for &TableView<'_> {
                 Line::from(accuracy_cell(Some(metrics.train_accuracy))).right_aligned(),
                 Line::from(loss_cell(metrics.val_loss)).right_aligned(),
                 Line::from(accuracy_cell(metrics.val_accuracy)).right_aligned(),
-                Line::from(format!("{:.1}", metrics.seconds)).right_aligned(),
+                Line::from(seconds_cell(metrics.seconds)).right_aligned(),
                 Line::from(mark),
             ])
             .style(style)
