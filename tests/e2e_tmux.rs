@@ -7,20 +7,39 @@
 //! sentence names and types a review. Last it quits and checks that the
 //! terminal is back in cooked mode on the main screen.
 //!
-//! Ignored by default, so `cargo test` stays offline and needs no tmux. Run
-//! it with `IMDB_DATA=path/to/aclImdb_v1.tar.gz cargo test --release --test
-//! e2e_tmux -- --include-ignored`. Without `IMDB_DATA` or `tmux` it fails
-//! with a message that names what is missing.
+//! A second test times one key in the review box in process, on the real
+//! vocabulary, without tmux: the figure that docs/benchmarks.md reports
+//! beside the one measured through tmux.
+//!
+//! Both are ignored by default, so `cargo test` stays offline and needs no
+//! tmux. Run them with `IMDB_DATA=path/to/aclImdb_v1.tar.gz cargo test
+//! --release --test e2e_tmux -- --include-ignored --nocapture`. Without
+//! `IMDB_DATA`, or without `tmux` for the first, they fail with a message
+//! that names what is missing.
 
 // Helpers outside `#[test]` functions fail the test by panicking too.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+use std::cell::Cell;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::rc::Rc;
+use std::sync::Arc;
 use std::thread::sleep;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use imdb_tui::data::DATA_ENV_VAR;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use imdb_tui::data::{DATA_ENV_VAR, PrepareOptions, locate_from, prepare};
+use imdb_tui::i18n::Lang;
+use imdb_tui::model::Network;
+use imdb_tui::train::{EpochMetrics, RunConfig, TrainEvent};
+use imdb_tui::ui::{App, AppEvent, Focus, Theme, draw};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
 const IGNORE_REASON: &str = "needs IMDB_DATA and tmux; run with --include-ignored";
 
@@ -441,5 +460,139 @@ fn dashboard_trains_retrains_and_predicts() {
     assert!(
         settings.contains(&"isig"),
         "stty should report isig (raw mode off); screen:\n{screen}"
+    );
+}
+
+/// Metrics of a made-up exploration epoch whose validation loss is lowest
+/// at epoch 4. Only the screen layout depends on them.
+fn made_up_epoch(epoch: usize) -> EpochMetrics {
+    let distance = epoch.abs_diff(4) as f64;
+    EpochMetrics {
+        epoch,
+        train_loss: 0.5 / epoch as f64,
+        train_accuracy: 1.0 - 0.2 / epoch as f64,
+        val_loss: Some(0.28 + 0.015 * distance),
+        val_accuracy: Some(0.88 - 0.002 * distance),
+        seconds: 0.05,
+    }
+}
+
+/// A writer that discards bytes and counts them, standing in for the
+/// terminal behind ratatui's crossterm backend.
+struct ByteCounter(Rc<Cell<usize>>);
+
+impl io::Write for ByteCounter {
+    fn write(&mut self, buffer: &[u8]) -> io::Result<usize> {
+        self.0.set(self.0.get() + buffer.len());
+        Ok(buffer.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn median(sorted: &[Duration]) -> Duration {
+    sorted[sorted.len() / 2]
+}
+
+/// Times each key typed into the review box from `App::handle_key`, which
+/// scores the text, to the end of `Terminal::draw`, which diffs the frame
+/// and encodes the changed cells as crossterm escape sequences into memory.
+/// Not included: the terminal reading the key and showing the bytes, and
+/// the event loop's wait of up to 33 ms between frames when keys come
+/// faster than that.
+#[test]
+#[ignore = "needs IMDB_DATA; run with --include-ignored"]
+fn review_key_redraw_time() {
+    let data = data_path();
+    let source = locate_from(None, Some(&data), Path::new("data"))
+        .unwrap_or_else(|error| panic!("{DATA_ENV_VAR}={}: {error}", data.display()));
+    let prepared = prepare(&source, &PrepareOptions::default(), &mut |_| {})
+        .unwrap_or_else(|error| panic!("preparing {source} failed: {error}"));
+    let dataset = Arc::new(prepared.dataset);
+    // Scoring costs the same for any weights, so an untrained network of the
+    // real input width replaces a trained one.
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let model = Arc::new(Network::new(dataset.vocabulary.len(), &[16, 16], &mut rng));
+
+    let mut app = App::new(
+        Lang::En,
+        Theme::colored(),
+        RunConfig::default(),
+        Instant::now(),
+    );
+    let _ = app.handle_event(AppEvent::DataReady(dataset));
+    for epoch in 1..=20 {
+        let _ = app.handle_event(AppEvent::Train(TrainEvent::EpochFinished {
+            metrics: made_up_epoch(epoch),
+            model: Arc::clone(&model),
+        }));
+    }
+    let _ = app.handle_event(AppEvent::Train(TrainEvent::Finished {
+        model: Arc::clone(&model),
+        test: None,
+    }));
+
+    let written = Rc::new(Cell::new(0));
+    let backend = CrosstermBackend::new(ByteCounter(Rc::clone(&written)));
+    let viewport = Viewport::Fixed(Rect::new(0, 0, COLUMNS, ROWS));
+    let mut terminal = Terminal::with_options(backend, TerminalOptions { viewport })
+        .expect("creating a terminal on a memory buffer failed");
+    terminal
+        .draw(|frame| draw(frame, &app))
+        .expect("drawing the first frame failed");
+    for _ in 0..2 {
+        let _ = app.handle_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    }
+    assert_eq!(
+        app.focus,
+        Focus::Review,
+        "two Tabs should focus the review box"
+    );
+
+    let mut times = Vec::new();
+    let mut bytes = Vec::new();
+    for character in REVIEW.chars() {
+        written.set(0);
+        let started = Instant::now();
+        let update = app.handle_key(KeyEvent::new(KeyCode::Char(character), KeyModifiers::NONE));
+        if update.redraw {
+            terminal
+                .draw(|frame| draw(frame, &app))
+                .expect("drawing a frame failed");
+        }
+        times.push(started.elapsed());
+        bytes.push(written.get());
+    }
+
+    assert_eq!(
+        app.review.text(),
+        REVIEW,
+        "review box should hold the typed text"
+    );
+    assert!(
+        app.review.reading().is_some(),
+        "review box should show a prediction"
+    );
+    times.sort();
+    bytes.sort();
+    let load_file = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load_file.split_whitespace().take(3).collect();
+    println!(
+        "review key to redrawn frame over {} keys: median {:?}, max {:?}; \
+         {} to {} bytes written per frame; load average {}",
+        times.len(),
+        median(&times),
+        times[times.len() - 1],
+        bytes[0],
+        bytes[bytes.len() - 1],
+        load.join(" ")
+    );
+    // A generous bound for a shared machine: typing must not lag visibly.
+    assert!(
+        median(&times) < Duration::from_millis(50),
+        "median key to redraw took {:?}, over 50 ms",
+        median(&times)
     );
 }
