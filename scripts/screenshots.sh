@@ -82,6 +82,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# tmux stops its server when the last session ends, and a session started
+# while it stops fails, so this one lasts until the script ends.
+sessions+=(keeper)
+tmux_cmd new-session -d -s keeper -x "$COLUMNS" -y "$ROWS" sleep 86400
+
 # Starts the dashboard with the given options in a new detached session.
 start_dashboard() {
     local session=$1
