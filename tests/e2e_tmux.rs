@@ -444,6 +444,11 @@ fn dashboard_trains_retrains_and_predicts() {
         "0",
         "terminal should be back on the main screen; screen:\n{screen}"
     );
+    assert_eq!(
+        session.display("#{cursor_flag}"),
+        "1",
+        "cursor should be visible again; screen:\n{screen}"
+    );
     assert!(
         !screen.contains("IMDB reviews: dense network, live"),
         "main screen should show the shell, not the dashboard; screen:\n{screen}"
