@@ -71,18 +71,19 @@ printf '%s\n' "e2e wrapper done"
 exec sleep 600
 "#;
 
-/// A detached tmux session on a private server socket. Dropping it kills the
-/// session, so a failed assert leaves no dashboard running. The server exits
-/// by itself once its only session is gone.
+/// A detached tmux session on a private server, whose socket lies in the
+/// test's temporary directory, so that no socket file outlives the test.
+/// Dropping it kills the session, so a failed assert leaves no dashboard
+/// running. The server exits by itself once its only session is gone.
 struct TmuxSession {
-    socket: String,
+    socket: PathBuf,
     name: String,
 }
 
 impl TmuxSession {
     fn start(name: &str, directory: &Path, program: &Path, data: &Path) -> TmuxSession {
         let session = TmuxSession {
-            socket: name.to_owned(),
+            socket: directory.join("tmux.sock"),
             name: name.to_owned(),
         };
         let output = session.tmux(&[
@@ -114,7 +115,7 @@ impl TmuxSession {
     /// the user's tmux configuration out of the test.
     fn tmux(&self, arguments: &[&str]) -> Output {
         Command::new("tmux")
-            .args(["-u", "-f", "/dev/null", "-L", &self.socket])
+            .args(["-u", "-f", "/dev/null", "-S", path_str(&self.socket)])
             .args(arguments)
             .output()
             .unwrap_or_else(|error| panic!("running tmux failed: {error} ({IGNORE_REASON})"))
