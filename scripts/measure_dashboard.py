@@ -9,12 +9,12 @@ Usage:
 
 It starts the release binary in detached 120x40 tmux sessions on a tmux
 server of its own, in scratch directories under /tmp, and polls
-`tmux capture-pane -p` in a tight loop. A screen state is timed at the
-first capture that shows it. So each figure includes tmux starting the
-process or delivering the key, and the time to capture the pane, which
-the `cat` baseline for typing shows. Prints one line per sample and a
-summary in Markdown. Needs only the Python standard
-library and tmux.
+`capture-pane -p` every 2 ms through one tmux control client. A screen
+state is timed at the first capture that shows it. So each figure
+includes tmux starting the process or delivering the key, and up to 2 ms
+of polling. The `cat` baseline for typing shows that share. Prints one
+line per sample and a summary in Markdown. Needs only the Python
+standard library and tmux 3.2 or newer (for `attach -f ignore-size`).
 """
 
 import argparse
@@ -31,26 +31,69 @@ from pathlib import Path
 COLUMNS = 120
 ROWS = 40
 TIMEOUT_SECONDS = 120.0
+# Pause between two captures: fine enough for millisecond figures, and
+# coarse enough that polling does not take a core from the dashboard.
+POLL_SECONDS = 0.002
 
 # A row of the epoch table for epoch 1: "│    1 0.479  80.4% ...".
 FIRST_EPOCH = re.compile(r"^│ +1 \d\.\d{3} ", re.MULTILINE)
 ALL_EPOCHS = "Phase: done   epoch 20 of 20"
 
 
-class Tmux:
-    """Runs tmux commands on a private server, so no other session is touched."""
+def quote(argument):
+    """Quote one argument for tmux's command parser."""
+    return "'" + argument.replace("'", "'\\''") + "'"
 
-    def __init__(self, socket):
-        self.socket = socket
+
+class Tmux:
+    """Runs tmux commands on a private server, so no other session is touched.
+
+    Commands go through one control-mode client (`tmux -C`) instead of a
+    new tmux process each: a process per capture would cost milliseconds of
+    CPU on each poll, on the same two cores as the dashboard."""
+
+    def __init__(self):
+        # The socket lives in a folder of its own, removed by `close`.
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="imdb-tui-measure-tmux."))
+        self.socket = str(self.socket_dir / "tmux.sock")
         self.sessions = []
+        # The control client needs a session to attach to, and tmux stops
+        # its server when the last session ends, so this one lasts until
+        # `close`.
+        subprocess.run(self.command_line("new-session", "-d", "-s", "keeper", "sleep", "86400"),
+                       check=True)
+        self.client = subprocess.Popen(
+            self.command_line("-C", "attach", "-f", "ignore-size,no-output", "-t", "keeper"),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        # tmux sends one block for the attach itself before any command.
+        self.read_block("attach")
+
+    def command_line(self, *arguments):
+        return ["tmux", "-u", "-f", "/dev/null", "-S", self.socket, *arguments]
+
+    def read_block(self, command):
+        """Read the %begin ... %end block that tmux sends in reply to
+        `command`, skipping notifications, and return its lines."""
+        lines = None
+        while True:
+            line = self.client.stdout.readline()
+            if not line:
+                sys.exit(f"tmux control client closed while running: {command}")
+            line = line.rstrip("\n")
+            if line.startswith("%begin"):
+                lines = []
+            elif lines is not None and line.startswith("%end"):
+                return lines
+            elif lines is not None and line.startswith("%error"):
+                sys.exit(f"tmux command failed: {command}: {' '.join(lines)}")
+            elif lines is not None:
+                lines.append(line)
 
     def run(self, *arguments):
-        return subprocess.run(
-            ["tmux", "-u", "-f", "/dev/null", "-L", self.socket, *arguments],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        command = " ".join(quote(argument) for argument in arguments)
+        self.client.stdin.write(command + "\n")
+        self.client.stdin.flush()
+        return "\n".join(self.read_block(command))
 
     def start(self, name, directory, command):
         self.sessions.append(name)
@@ -69,12 +112,15 @@ class Tmux:
     def kill(self, name):
         if name in self.sessions:
             self.sessions.remove(name)
-            subprocess.run(["tmux", "-L", self.socket, "kill-session", "-t", name],
-                           capture_output=True)
+            self.run("kill-session", "-t", name)
 
-    def kill_all(self):
+    def close(self):
         for name in list(self.sessions):
             self.kill(name)
+        self.client.stdin.close()
+        self.client.wait()
+        subprocess.run(self.command_line("kill-session", "-t", "keeper"), capture_output=True)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
 def wait_for(tmux, name, ready, started):
@@ -87,6 +133,7 @@ def wait_for(tmux, name, ready, started):
             return elapsed, screen
         if elapsed > TIMEOUT_SECONDS:
             sys.exit(f"timed out after {TIMEOUT_SECONDS} s in session {name}; last screen:\n{screen}")
+        time.sleep(POLL_SECONDS)
 
 
 def load_average():
@@ -252,17 +299,14 @@ def main():
     if not os.access(binary, os.X_OK):
         sys.exit(f"{binary} is not an executable; build it with `cargo build --release`")
 
-    tmux = Tmux(f"imdb-tui-measure-{os.getpid()}")
+    tmux = Tmux()
     print(f"load at start {load_average()}", flush=True)
     try:
-        # tmux stops its server when the last session ends, and a session
-        # started while it stops fails, so this one lasts until the end.
-        tmux.start("keeper", "/tmp", ["sleep", "86400"])
         start = measure_start(tmux, binary, data, arguments.repeats)
         single, burst, baseline, burst_keys = measure_typing(tmux, binary, data, arguments.keys)
         cpu_seconds, wall, percent = measure_idle(tmux, binary, data, arguments.idle_seconds)
     finally:
-        tmux.kill_all()
+        tmux.close()
     print(f"load at end {load_average()}")
 
     print()

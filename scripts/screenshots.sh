@@ -66,11 +66,12 @@ scratch=$(mktemp -d /tmp/imdb-tui-screenshots.XXXXXX)
 # The dashboard shows the --data path in its header, so a link with the
 # dataset's own name keeps this machine's paths out of the images.
 ln -s "$data" "$scratch/$(basename "$data")"
-socket="imdb-tui-screenshots-$$"
+# A tmux server of its own, whose socket goes away with the scratch folder.
+socket="$scratch/tmux.sock"
 sessions=()
 
 tmux_cmd() {
-    tmux -u -f /dev/null -L "$socket" "$@"
+    tmux -u -f /dev/null -S "$socket" "$@"
 }
 
 cleanup() {
