@@ -197,13 +197,13 @@ fn data_path() -> PathBuf {
     let Some(value) = std::env::var_os(DATA_ENV_VAR).filter(|value| !value.is_empty()) else {
         panic!(
             "{DATA_ENV_VAR} is not set; set it to aclImdb_v1.tar.gz, aclImdb-labeled.tar.gz \
-             or the extracted aclImdb folder ({IGNORE_REASON})"
+             or the extracted aclImdb folder to run these ignored tests"
         );
     };
     let path = PathBuf::from(value);
     assert!(
         path.exists(),
-        "{DATA_ENV_VAR}={} does not exist ({IGNORE_REASON})",
+        "{DATA_ENV_VAR}={} does not exist; point it at the dataset",
         path.display()
     );
     std::path::absolute(&path)
