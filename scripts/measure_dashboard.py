@@ -158,12 +158,19 @@ def measure_start(tmux, binary, data, repeats):
                 started = time.perf_counter()
                 tmux.start(name, directory, [binary, "--lang", "en", "--data", data])
                 first, _ = wait_for(tmux, name, lambda screen: FIRST_EPOCH.search(screen), started)
+                # The session runs the binary without a shell, so the pane's
+                # process is the dashboard. Its CPU time beside the wall time
+                # shows how much of a start was spent waiting for a core.
+                pid = tmux.pane_pid(name)
+                first_cpu = cpu_seconds(pid)
                 done, _ = wait_for(tmux, name, lambda screen: ALL_EPOCHS in screen, started)
+                done_cpu = cpu_seconds(pid)
                 tmux.kill(name)
                 results[f"{source}_first"].append(first * 1000)
                 results[f"{source}_all"].append(done * 1000)
-                print(f"start {repeat} from {source}: first epoch {first * 1000:.0f} ms, "
-                      f"20 epochs {done * 1000:.0f} ms, load {load_average()}", flush=True)
+                print(f"start {repeat} from {source}: first epoch {first * 1000:.0f} ms "
+                      f"(CPU {first_cpu:.2f} s), 20 epochs {done * 1000:.0f} ms "
+                      f"(CPU {done_cpu:.2f} s), load {load_average()}", flush=True)
             if not (directory / "data" / "imdb-prepared.npz").exists():
                 sys.exit(f"no cache was written in {directory}/data")
         finally:
@@ -247,6 +254,11 @@ def cpu_ticks(pid):
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # After the name: state is field 3, utime field 14, stime field 15.
     return int(fields[11]) + int(fields[12])
+
+
+def cpu_seconds(pid):
+    """Return user plus system CPU time of `pid` in seconds, all threads."""
+    return cpu_ticks(pid) / os.sysconf("SC_CLK_TCK")
 
 
 def measure_idle(tmux, binary, data, seconds):
