@@ -1367,6 +1367,44 @@ mod event_loop {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn typing_redraws_every_key() {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let mut app = explored_app(Lang::En);
+        let (input_sender, input) = futures_mpsc::unbounded::<io::Result<Event>>();
+        let (event_sender, events) = unbounded_channel::<AppEvent>();
+        let (command_sender, _commands) = unbounded_channel();
+        let export_dir = std::env::temp_dir();
+        let typist = tokio::spawn(async move {
+            input_sender
+                .unbounded_send(Ok(Event::Key(press(KeyCode::Tab))))
+                .unwrap();
+            input_sender
+                .unbounded_send(Ok(Event::Key(press(KeyCode::Tab))))
+                .unwrap();
+            for letter in "great".chars() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                input_sender
+                    .unbounded_send(Ok(Event::Key(press(KeyCode::Char(letter)))))
+                    .unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            drop(event_sender);
+        });
+        let io = LoopIo {
+            input,
+            events,
+            commands: &command_sender,
+            export_dir: &export_dir,
+        };
+        let report = drive(&mut terminal, &mut app, io).await.unwrap();
+        typist.await.unwrap();
+        // One first frame, the two focus changes, then one frame per key
+        // typed 10 ms apart, which the 33 ms frame interval would merge.
+        assert!(report.frames >= 7, "{} frames for 5 keys", report.frames);
+        assert!(screen(&terminal).contains("great"));
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn idle_dashboard_does_not_wake() {
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
         let mut app = explored_app(Lang::En);

@@ -20,6 +20,11 @@ use super::view::draw;
 /// Shortest time between two frames: at most about 30 frames a second.
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 
+/// Shortest time between two frames when a key or paste changed the
+/// screen, so that typing in bursts is drawn within 8 ms; trainer events
+/// alone keep the slower [`FRAME_INTERVAL`].
+pub const INPUT_FRAME_INTERVAL: Duration = Duration::from_millis(8);
+
 /// How often the elapsed time is redrawn while a run is in progress and no
 /// event arrives.
 const CLOCK_INTERVAL: Duration = Duration::from_secs(1);
@@ -46,8 +51,9 @@ pub struct LoopIo<'a, S> {
 /// event channel are both closed.
 ///
 /// Redraws happen only after something changed, at most once per
-/// [`FRAME_INTERVAL`]; while a run is in progress the elapsed time is also
-/// redrawn every second. An idle dashboard does not wake up at all.
+/// [`FRAME_INTERVAL`], or per [`INPUT_FRAME_INTERVAL`] after a key. While a
+/// run is in progress the elapsed time is also redrawn every second. An
+/// idle dashboard does not wake up at all.
 pub async fn drive<B, S>(
     terminal: &mut Terminal<B>,
     app: &mut App,
@@ -68,17 +74,24 @@ where
     let mut input_open = true;
     let mut events_open = true;
     let mut dirty = true;
+    let mut dirty_from_input = false;
     let mut last_draw: Option<Instant> = None;
 
     loop {
+        let interval = if dirty_from_input {
+            INPUT_FRAME_INTERVAL
+        } else {
+            FRAME_INTERVAL
+        };
         if dirty {
             let now = Instant::now();
-            let due = last_draw.map_or(now, |last| last + FRAME_INTERVAL);
+            let due = last_draw.map_or(now, |last| last + interval);
             if now >= due {
                 terminal.draw(|frame| draw(frame, app))?;
                 report.frames += 1;
                 last_draw = Some(now);
                 dirty = false;
+                dirty_from_input = false;
             }
         }
         if app.should_quit() {
@@ -95,7 +108,7 @@ where
         }
 
         let deadline = match last_draw {
-            Some(last) if dirty => Some(last + FRAME_INTERVAL),
+            Some(last) if dirty => Some(last + interval),
             Some(last) if app.is_running() => Some(last + CLOCK_INTERVAL),
             None => Some(Instant::now()),
             _ => None,
@@ -111,7 +124,9 @@ where
             event = input.next(), if input_open => match event {
                 Some(Ok(event)) => {
                     app.set_now(Instant::now().into_std());
-                    app.handle_terminal_event(event)
+                    let update = app.handle_terminal_event(event);
+                    dirty_from_input |= update.redraw;
+                    update
                 }
                 Some(Err(error)) => return Err(error.into()),
                 None => {

@@ -34,7 +34,7 @@ use crate::train::RunConfig;
 pub use app::{App, Focus, Notice, Overlay, ServingModel};
 pub use charts::{ChartData, Metric, chart_data};
 pub use download::{DownloadDialog, DownloadProgress, DownloadStep, MissingData};
-pub use event_loop::{FRAME_INTERVAL, LoopIo, LoopReport, drive};
+pub use event_loop::{FRAME_INTERVAL, INPUT_FRAME_INTERVAL, LoopIo, LoopReport, drive};
 pub use history::{History, Overfitting, RunRecord};
 pub use interface::{AppEvent, Command, ModelSource, Update};
 pub use keys::{MAX_RETRAIN_EPOCHS, parse_epochs};
