@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph, Widget};
 use ratatui_textarea::{CursorMove, DataCursor, TextArea, WrapMode};
 use unicode_width::UnicodeWidthChar;
+use unicode_width::UnicodeWidthStr;
 
 use crate::data::Vocabulary;
 use crate::i18n::{Lang, Msg};
@@ -284,6 +285,7 @@ impl ReviewView<'_> {
             }),
             theme.dim,
         );
+        let width = usize::from(gauge_area.width);
         let mut lines = Vec::new();
         if rows.len() == 3 {
             lines.push(count);
@@ -296,12 +298,14 @@ impl ReviewView<'_> {
                     &reading.towards_positive,
                     theme.positive,
                     theme,
+                    width,
                 ));
                 lines.push(word_line(
                     lang.text(&Msg::TowardsNegative),
                     &reading.towards_negative,
                     theme.negative,
                     theme,
+                    width,
                 ));
             }
         }
@@ -319,17 +323,27 @@ impl Widget for &ReviewView<'_> {
 
 /// Builds `label word word …` with the words in `style`. The line is cut by
 /// the paragraph at a character boundary when it is too wide.
+/// Builds the line of words pushing towards one side, with as many whole
+/// `word +0.12` pairs as fit in `width` cells, so no number is cut.
 fn word_line(
     label: String,
     effects: &[WordEffect],
     style: ratatui::style::Style,
     theme: &Theme,
+    width: usize,
 ) -> Line<'static> {
+    let mut used = label.width();
     let mut spans = vec![Span::styled(label, theme.label)];
     for effect in effects {
+        let number = format!(" {:+.2}", effect.effect);
+        let needed = 1 + effect.word.width() + number.width();
+        if used + needed > width {
+            break;
+        }
+        used += needed;
         spans.push(Span::raw(" "));
         spans.push(Span::styled(effect.word.clone(), style));
-        spans.push(Span::styled(format!(" {:+.2}", effect.effect), theme.dim));
+        spans.push(Span::styled(number, theme.dim));
     }
     Line::from(spans)
 }

@@ -295,7 +295,7 @@ fn render_retrain_prompt(
 
 fn render_quit_confirm(area: Rect, buf: &mut Buffer, lang: Lang, theme: &Theme) {
     let lines = vec![Line::raw(lang.text(&Msg::QuitQuestion))];
-    dialog(area, buf, lang.text(&Msg::QuitTitle), theme, lines, 50);
+    dialog(area, buf, lang.text(&Msg::QuitTitle), theme, lines, 64);
 }
 
 fn render_too_small(area: Rect, buf: &mut Buffer, lang: Lang, theme: &Theme) {
