@@ -105,10 +105,10 @@ pub(crate) struct ChunkResult {
     pub(crate) gradients: Gradients,
     /// The first layer's output delta of each review, `(reviews, units)`.
     pub(crate) first_deltas: Vec<f32>,
-    /// For each part of the row partition, the `(word index, review
-    /// position in the chunk)` pairs whose gradient rows that part owns, in
-    /// review order.
-    pub(crate) row_updates: Vec<Vec<(u32, u32)>>,
+    /// For each part of the row partition, the word index and review
+    /// position in the chunk, packed by [`pack_row_update`], of each
+    /// gradient row that part owns, in review order.
+    pub(crate) row_updates: Vec<Vec<u32>>,
 }
 
 /// Runs the forward and backward pass of every review in `chunk`, with
@@ -135,7 +135,7 @@ pub(crate) fn backward_chunk(
         workspace.backward(network, delta, &mut result.gradients);
         result.first_deltas.extend_from_slice(&workspace.delta);
         for &index in indices {
-            result.row_updates[partition.part_of(index)].push((index, position as u32));
+            result.row_updates[partition.part_of(index)].push(pack_row_update(index, position));
         }
     }
 }
@@ -163,6 +163,20 @@ impl ChunkResult {
         self.row_updates.resize_with(partition.parts, Vec::new);
         self.row_updates.iter_mut().for_each(Vec::clear);
     }
+}
+
+/// Packs a word index and a review's position in its chunk (below
+/// [`CHUNK_REVIEWS`]) into one `u32`, halving the memory that row updates
+/// take. Vocabularies up to 2^26 words fit.
+#[inline(always)]
+pub(crate) fn pack_row_update(index: u32, position: usize) -> u32 {
+    (index << 6) | position as u32
+}
+
+/// Returns the word index and position packed by [`pack_row_update`].
+#[inline(always)]
+pub(crate) fn unpack_row_update(packed: u32) -> (u32, u32) {
+    (packed >> 6, packed & 63)
 }
 
 /// Interleaved blocks of first-layer rows, one share per thread. Each part

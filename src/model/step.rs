@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::backprop::{
     BLOCK_ROWS, BatchStats, CHUNK_REVIEWS, ChunkResult, Gradients, RowPartition, add_row,
-    backward_chunk,
+    backward_chunk, unpack_row_update,
 };
 use super::network::{Dense, Network};
 use super::rmsprop::{RmsProp, RmsPropState, decay_row, update_inline};
@@ -291,7 +291,8 @@ fn sort_updates(
     block_ends.clear();
     block_ends.resize(blocks, 0);
     for chunk in chunks {
-        for &(index, _) in &chunk.row_updates[part] {
+        for &packed in &chunk.row_updates[part] {
+            let (index, _) = unpack_row_update(packed);
             if let Some(count) = block_ends.get_mut(partition.block_in_part(index)) {
                 *count += 1;
             }
@@ -308,7 +309,8 @@ fn sort_updates(
     sorted.clear();
     sorted.resize(total, 0);
     for (chunk_number, chunk) in chunks.iter().enumerate() {
-        for &(index, position) in &chunk.row_updates[part] {
+        for &packed in &chunk.row_updates[part] {
+            let (index, position) = unpack_row_update(packed);
             if let Some(slot) = next.get_mut(partition.block_in_part(index)) {
                 sorted[*slot] = pack_update(chunk_number, position, index as usize % BLOCK_ROWS);
                 *slot += 1;
@@ -389,7 +391,8 @@ fn scatter_part(
     units: usize,
 ) {
     for chunk in chunks {
-        for &(index, position) in &chunk.row_updates[part] {
+        for &packed in &chunk.row_updates[part] {
+            let (index, position) = unpack_row_update(packed);
             let block = partition.block_in_part(index);
             let start = (index as usize % BLOCK_ROWS) * units;
             let delta_start = position as usize * units;
