@@ -109,6 +109,9 @@ pub(crate) struct ChunkResult {
     /// position in the chunk, packed by [`pack_row_update`], of each
     /// gradient row that part owns, in review order.
     pub(crate) row_updates: Vec<Vec<u32>>,
+    /// Number of row updates in each block of [`BLOCK_ROWS`] first-layer
+    /// rows, all parts together.
+    pub(crate) block_counts: Vec<u32>,
 }
 
 /// Runs the forward and backward pass of every review in `chunk`, with
@@ -136,6 +139,9 @@ pub(crate) fn backward_chunk(
         result.first_deltas.extend_from_slice(&workspace.delta);
         for &index in indices {
             result.row_updates[partition.part_of(index)].push(pack_row_update(index, position));
+            if let Some(count) = result.block_counts.get_mut(index as usize / BLOCK_ROWS) {
+                *count += 1;
+            }
         }
     }
 }
@@ -162,6 +168,9 @@ impl ChunkResult {
         self.first_deltas.clear();
         self.row_updates.resize_with(partition.parts, Vec::new);
         self.row_updates.iter_mut().for_each(Vec::clear);
+        self.block_counts.clear();
+        self.block_counts
+            .resize(network.inputs().div_ceil(BLOCK_ROWS), 0);
     }
 }
 

@@ -191,6 +191,8 @@ pub(crate) struct PartScratch {
     sorted: Vec<u32>,
     /// End of each block's updates in `sorted`.
     block_ends: Vec<usize>,
+    /// Next free slot of each block in `sorted` while sorting.
+    next: Vec<usize>,
     /// Gradient of one block, `(BLOCK_ROWS, units)`.
     block_gradient: Vec<f32>,
 }
@@ -276,8 +278,9 @@ fn unpack_update(packed: u32) -> (usize, usize, usize) {
     )
 }
 
-/// Groups part `part`'s row updates by block with a counting sort, which
-/// keeps them in review order within each block.
+/// Groups part `part`'s row updates by block with a counting sort, whose
+/// counts the backward pass made, which keeps them in review order within
+/// each block.
 fn sort_updates(
     scratch: &mut PartScratch,
     part: usize,
@@ -286,24 +289,23 @@ fn sort_updates(
     blocks: usize,
 ) {
     let PartScratch {
-        sorted, block_ends, ..
+        sorted,
+        block_ends,
+        next,
+        ..
     } = scratch;
     block_ends.clear();
-    block_ends.resize(blocks, 0);
-    for chunk in chunks {
-        for &packed in &chunk.row_updates[part] {
-            let (index, _) = unpack_row_update(packed);
-            if let Some(count) = block_ends.get_mut(partition.block_in_part(index)) {
-                *count += 1;
-            }
-        }
-    }
-    let mut next = Vec::with_capacity(blocks);
+    next.clear();
     let mut total = 0;
-    for count in block_ends.iter_mut() {
+    for block in 0..blocks {
+        let global = block * partition.parts + part;
+        let count: u32 = chunks
+            .iter()
+            .filter_map(|chunk| chunk.block_counts.get(global))
+            .sum();
         next.push(total);
-        total += *count;
-        *count = total;
+        total += count as usize;
+        block_ends.push(total);
     }
 
     sorted.clear();
@@ -340,6 +342,7 @@ fn update_part(
         sorted,
         block_ends,
         block_gradient,
+        ..
     } = scratch;
     block_gradient.clear();
     block_gradient.resize(BLOCK_ROWS * units, 0.0);
