@@ -4,7 +4,11 @@ use clap::Parser;
 use imdb_tui::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(error) = cli::reject_repeated_globals(&args) {
+        error.exit();
+    }
+    let cli = Cli::parse_from(args);
     let result = match &cli.command {
         None => cli::dashboard(&cli),
         Some(Command::Train(args)) => cli::train(&cli.data, args),

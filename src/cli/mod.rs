@@ -8,7 +8,9 @@ mod fetch;
 mod predict;
 mod train;
 
-pub use args::{Cli, Command, DataArgs, FetchArgs, PredictArgs, TrainArgs};
+pub use args::{
+    Cli, Command, DataArgs, FetchArgs, PredictArgs, TrainArgs, reject_repeated_globals,
+};
 pub use dashboard::dashboard;
 pub use data::{DATA_DIR, load_dataset, locate_or_offer_download};
 pub use fetch::fetch_data;
