@@ -140,7 +140,7 @@ impl Controller {
                 let reply = match self.save_model(&model, source) {
                     Ok(path) => AppEvent::ModelSaved { path },
                     Err(error) => AppEvent::SaveFailed {
-                        message: format!("{error:#}"),
+                        message: super::error_message(&error),
                     },
                 };
                 let _ = self.events.send(reply);

@@ -6,6 +6,7 @@ mod dashboard;
 mod data;
 mod fetch;
 mod predict;
+mod report;
 mod train;
 
 pub use args::{
@@ -15,4 +16,5 @@ pub use dashboard::dashboard;
 pub use data::{DATA_DIR, load_dataset, locate_or_offer_download};
 pub use fetch::fetch_data;
 pub use predict::predict;
+pub use report::error_message;
 pub use train::train;
