@@ -270,6 +270,10 @@ proptest! {
         for (folder, name, contents, as_directory) in files {
             // Folder 4 is `unsup`, which the reader skips.
             let folder = ["train/pos", "train/neg", "test/pos", "test/neg", "train/unsup"][folder];
+            // `.` and `..` name the folder itself or its parent.
+            if name.bytes().all(|byte| byte == b'.') {
+                continue;
+            }
             let path = root.join(folder).join(&name);
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             if path.exists() {
