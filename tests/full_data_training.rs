@@ -3,6 +3,9 @@
 //! aclImdb folder), then data/. Run them with
 //! `cargo test --release -- --include-ignored`.
 
+// Helpers outside `#[test]` functions fail the test by panicking too.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -1,5 +1,8 @@
 //! Saving and loading models, and the errors for damaged model files.
 
+// Helpers outside `#[test]` functions fail the test by panicking too.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;

@@ -161,7 +161,7 @@ mod tests {
         RmsProp::default().update(&mut variables, &mut velocities, &mut gradients);
         assert!((velocities[0] - 0.061).abs() < 1e-8, "{}", velocities[0]);
         assert!(
-            (variables[0] - 0.997_975_56).abs() < 2e-7,
+            (variables[0] - 0.997_975_6).abs() < 2e-7,
             "{}",
             variables[0]
         );
