@@ -106,9 +106,17 @@ fn vocabulary_larger_than_words_rejected() {
 #[test]
 fn unknown_option_rejected() {
     let temp = folder_with_data();
-    for args in [&["--bogus"][..], &["train", "--bogus"], &["predict", "--bogus"]] {
+    for args in [
+        &["--bogus"][..],
+        &["train", "--bogus"],
+        &["predict", "--bogus"],
+    ] {
         let output = run_in(temp.path(), args);
-        assert_fails(&output, USAGE_ERROR, &["unexpected argument '--bogus'", "--help"]);
+        assert_fails(
+            &output,
+            USAGE_ERROR,
+            &["unexpected argument '--bogus'", "--help"],
+        );
     }
 }
 
@@ -124,13 +132,19 @@ fn data_given_twice_rejected() {
         &["--vocab", "4", "train", "--vocab", "5"],
     ] {
         let output = run_in(temp.path(), args);
-        assert_fails(&output, USAGE_ERROR, &["is given 2 times; give it once", "--help"]);
+        assert_fails(
+            &output,
+            USAGE_ERROR,
+            &["is given 2 times; give it once", "--help"],
+        );
     }
 
     // After `--`, `--data` is review text for predict, not an option.
     let output = run_in(
         temp.path(),
-        &["--data", "aclImdb", "predict", "--model", "none.npz", "--", "--data"],
+        &[
+            "--data", "aclImdb", "predict", "--model", "none.npz", "--", "--data",
+        ],
     );
     assert_fails(&output, FAILURE, &["model file none.npz not found"]);
 }
@@ -161,7 +175,10 @@ fn damaged_data_reported() {
     let cases = [
         ("empty.tar.gz", &["empty.tar.gz is empty", "fetch-data"][..]),
         ("text.tar.gz", &["text.tar.gz", "not a gzip file"]),
-        ("photos", &["photos is not an IMDB dataset folder", "train/pos"]),
+        (
+            "photos",
+            &["photos is not an IMDB dataset folder", "train/pos"],
+        ),
     ];
     for (path, parts) in cases {
         let output = run_in(temp.path(), &["train", "--data", path]);
@@ -187,7 +204,15 @@ fn save_folder_created_before_training() {
     let output = run_in(
         temp.path(),
         &[
-            "train", "--data", "aclImdb", "--vocab", "8", "--full", "--epochs", "1", "--save",
+            "train",
+            "--data",
+            "aclImdb",
+            "--vocab",
+            "8",
+            "--full",
+            "--epochs",
+            "1",
+            "--save",
             "models/new/model.npz",
         ],
     );
@@ -200,7 +225,15 @@ fn save_folder_created_before_training() {
     let output = run_in(
         temp.path(),
         &[
-            "train", "--data", "aclImdb", "--vocab", "8", "--full", "--epochs", "1", "--save",
+            "train",
+            "--data",
+            "aclImdb",
+            "--vocab",
+            "8",
+            "--full",
+            "--epochs",
+            "1",
+            "--save",
             "plain-file/model.npz",
         ],
     );
@@ -220,11 +253,23 @@ fn save_failure_names_cause_once() {
     let output = run_in(
         temp.path(),
         &[
-            "train", "--data", "aclImdb", "--vocab", "8", "--full", "--epochs", "1", "--save",
+            "train",
+            "--data",
+            "aclImdb",
+            "--vocab",
+            "8",
+            "--full",
+            "--epochs",
+            "1",
+            "--save",
             "models/model.npz",
         ],
     );
-    assert_fails(&output, FAILURE, &["failed to write model file models/model.npz"]);
+    assert_fails(
+        &output,
+        FAILURE,
+        &["failed to write model file models/model.npz"],
+    );
     let stderr = stderr_of(&output);
     assert_eq!(
         stderr.matches("os error").count(),
@@ -243,13 +288,22 @@ fn predict_damaged_model_reported() {
     let temp = TempDir::new().unwrap();
     fs::write(temp.path().join("empty.npz"), b"").unwrap();
     fs::write(temp.path().join("empty.json"), b"").unwrap();
-    let output = run_in(temp.path(), &["predict", "--model", "empty.npz", "a review"]);
+    let output = run_in(
+        temp.path(),
+        &["predict", "--model", "empty.npz", "a review"],
+    );
     assert_fails(&output, FAILURE, &["invalid model file", "empty.json"]);
 
-    let output = run_in(temp.path(), &["predict", "--model", "absent.npz", "a review"]);
+    let output = run_in(
+        temp.path(),
+        &["predict", "--model", "absent.npz", "a review"],
+    );
     assert_fails(
         &output,
         FAILURE,
-        &["absent.npz not found", "imdb-tui train --full --save absent.npz"],
+        &[
+            "absent.npz not found",
+            "imdb-tui train --full --save absent.npz",
+        ],
     );
 }

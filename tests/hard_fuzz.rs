@@ -108,12 +108,33 @@ fn check_dataset(dataset: &Dataset) -> Result<(), TestCaseError> {
 /// the ones a loader must not follow or trip on.
 fn entry_path() -> impl Strategy<Value = Vec<u8>> {
     let pieces = prop::sample::select(vec![
-        "aclImdb/", "./", "../", "/", "//", "train/", "test/", "pos/", "neg/", "unsup/", "..",
-        ".", "1_9.txt", "2_1.txt", "3_10.txt", "0_0.txt", "_.txt", "4_11.txt", "5_.txt",
-        "99999999999999999999_7.txt", "x", "README", "\u{e9}", "\\", "\0",
+        "aclImdb/",
+        "./",
+        "../",
+        "/",
+        "//",
+        "train/",
+        "test/",
+        "pos/",
+        "neg/",
+        "unsup/",
+        "..",
+        ".",
+        "1_9.txt",
+        "2_1.txt",
+        "3_10.txt",
+        "0_0.txt",
+        "_.txt",
+        "4_11.txt",
+        "5_.txt",
+        "99999999999999999999_7.txt",
+        "x",
+        "README",
+        "\u{e9}",
+        "\\",
+        "\0",
     ]);
-    let named = prop::collection::vec(pieces, 1..7)
-        .prop_map(|pieces| pieces.concat().into_bytes());
+    let named = prop::collection::vec(pieces, 1..7).prop_map(|pieces| pieces.concat().into_bytes());
     prop_oneof![
         4 => named,
         1 => prop::collection::vec(any::<u8>(), 1..40),
@@ -468,7 +489,11 @@ fn check_loaded(path: &Path) -> Result<(), TestCaseError> {
         }
         Err(error) => {
             let message = error.to_string();
-            prop_assert!(message.contains("model.npz") || message.contains("model.json"), "{}", message);
+            prop_assert!(
+                message.contains("model.npz") || message.contains("model.json"),
+                "{}",
+                message
+            );
             prop_assert!(!matches!(error, ModelError::NotFound { .. }), "{}", message);
         }
     }

@@ -38,8 +38,22 @@ impl Session {
             name: format!("imdb-hard-{test}"),
         };
         let status = Command::new("tmux")
-            .args(["-L", &session.socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-s", &session.name, "-x", &width.to_string(), "-y", &height.to_string()])
+            .args([
+                "-L",
+                &session.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+            ])
+            .args([
+                "-s",
+                &session.name,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
             .arg("-c")
             .arg(folder)
             .args(["sh", "-c", command])
@@ -194,9 +208,7 @@ fn has_colour_escape(text: &str) -> bool {
             let colour = rest[..end]
                 .split(';')
                 .filter_map(|parameter| parameter.parse::<u32>().ok())
-                .any(|parameter| {
-                    matches!(parameter, 30..=38 | 40..=48 | 90..=97 | 100..=107)
-                });
+                .any(|parameter| matches!(parameter, 30..=38 | 40..=48 | 90..=97 | 100..=107));
             if colour {
                 return true;
             }
@@ -327,6 +339,8 @@ fn colour_escape_detection() {
     assert!(has_colour_escape("\x1b[31mred\x1b[39m"));
     assert!(has_colour_escape("\x1b[1;38;5;202mbold orange"));
     assert!(has_colour_escape("\x1b[48;2;0;0;0m"));
-    assert!(!has_colour_escape("\x1b[1mbold\x1b[0m \x1b[7mreverse\x1b[27m"));
+    assert!(!has_colour_escape(
+        "\x1b[1mbold\x1b[0m \x1b[7mreverse\x1b[27m"
+    ));
     assert!(!has_colour_escape("\x1b[39m\x1b[49m plain"));
 }

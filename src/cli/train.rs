@@ -138,7 +138,10 @@ fn print_summary(summary: &Summary, json: bool) -> Result<()> {
 /// Creates the folder of `--save PATH` before training, so that a missing
 /// or unwritable folder fails at once instead of after the whole run.
 fn create_save_folder(path: &Path) -> Result<()> {
-    let Some(folder) = path.parent().filter(|folder| !folder.as_os_str().is_empty()) else {
+    let Some(folder) = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    else {
         return Ok(());
     };
     std::fs::create_dir_all(folder).with_context(|| {

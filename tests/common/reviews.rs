@@ -18,8 +18,22 @@ pub const CLASS_FOLDERS: [&str; 4] = ["train/pos", "train/neg", "test/pos", "tes
 /// Words that the generated reviews draw from. Positive reviews lean on the
 /// first half and negative reviews on the second, so a network can learn.
 const WORDS: [&str; 16] = [
-    "great", "wonderful", "moving", "best", "loved", "superb", "fun", "brilliant", "awful",
-    "boring", "worst", "waste", "dull", "bad", "hated", "poor",
+    "great",
+    "wonderful",
+    "moving",
+    "best",
+    "loved",
+    "superb",
+    "fun",
+    "brilliant",
+    "awful",
+    "boring",
+    "worst",
+    "waste",
+    "dull",
+    "bad",
+    "hated",
+    "poor",
 ];
 
 /// A review file: its path under `aclImdb/` and its bytes.
