@@ -344,3 +344,31 @@ fn colour_escape_detection() {
     ));
     assert!(!has_colour_escape("\x1b[39m\x1b[49m plain"));
 }
+
+#[test]
+fn data_failure_shown_then_quit() {
+    let temp = TempDir::new().unwrap();
+    let tarball = write_dataset(temp.path());
+    let bytes = std::fs::read(&tarball).unwrap();
+    std::fs::write(&tarball, &bytes[..bytes.len() / 3]).unwrap();
+    let session = Session::start(
+        "truncated",
+        temp.path(),
+        100,
+        30,
+        &dashboard_command("", ""),
+    );
+
+    let screen = session.wait_for("the data failure", |screen| {
+        screen.contains("Phase: failed")
+    });
+    assert!(screen.contains("reviews.tar.gz is truncated"), "{screen}");
+
+    // Keys still work: help opens and closes, and `q` quits at once.
+    session.send_keys(&["?"]);
+    session.wait_for("the help", |screen| screen.contains("q / Esc"));
+    session.send_keys(&["x", "q"]);
+    let screen = session.wait_for("the exit and stty output", stty_printed);
+    assert!(exit_code(&screen).is_some(), "{screen}");
+    assert_terminal_restored(&screen);
+}
