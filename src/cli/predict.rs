@@ -25,8 +25,14 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
     };
 
     if args.texts.is_empty() {
-        for line in io::stdin().lock().lines() {
-            write_one(&line.context("failed to read a review from standard input")?)?;
+        // Lines are read as bytes because reviews, like the dataset's, may
+        // hold invalid UTF-8, which the tokenizer treats as a separator.
+        for line in io::stdin().lock().split(b'\n') {
+            let mut line = line.context("failed to read a review from standard input")?;
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            write_one(&String::from_utf8_lossy(&line))?;
         }
     } else {
         for text in &args.texts {
