@@ -307,3 +307,56 @@ fn predict_damaged_model_reported() {
         ],
     );
 }
+
+#[test]
+fn predict_stdin_invalid_utf8_scored() {
+    let temp = folder_with_data();
+    let output = run_in(
+        temp.path(),
+        &[
+            "train",
+            "--data",
+            "aclImdb",
+            "--vocab",
+            "8",
+            "--full",
+            "--epochs",
+            "2",
+            "--save",
+            "model.npz",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imdb-tui"))
+        .args(["predict", "--model", "model.npz"])
+        .current_dir(temp.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // An invalid byte between two words, NUL, a CRLF line end and a last
+    // line without a line break.
+    let input = b"great fun\r\nbad\xff dull\n\0awful\0\nloved";
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+
+    // The invalid byte separates words, so it scores as `bad dull`.
+    let expected = run_in(
+        temp.path(),
+        &[
+            "predict",
+            "--model",
+            "model.npz",
+            "great fun",
+            "bad dull",
+            "awful",
+            "loved",
+        ],
+    );
+    assert_eq!(stdout, String::from_utf8_lossy(&expected.stdout));
+}
