@@ -360,3 +360,16 @@ fn predict_stdin_invalid_utf8_scored() {
     );
     assert_eq!(stdout, String::from_utf8_lossy(&expected.stdout));
 }
+
+#[test]
+fn too_few_reviews_for_validation_explained() {
+    // Four training reviews cannot hold out the 10,000 that the
+    // exploration run validates on.
+    let temp = folder_with_data();
+    let output = run_in(temp.path(), &["train", "--data", "aclImdb", "--vocab", "8"]);
+    assert_fails(
+        &output,
+        FAILURE,
+        &["validation size 10000", "out of 4", "imdb-tui train --full"],
+    );
+}
