@@ -4,8 +4,8 @@
 //! terminal back in canonical mode with echo, so raw mode was left.
 //!
 //! These tests need `tmux` (CI installs it) and no real data. Each test
-//! starts its own tmux server on a socket named after the test and the
-//! process id, and kills only its own session.
+//! starts its own tmux server on a socket in its temporary folder, and
+//! kills only its own session.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -24,7 +24,7 @@ const SCREEN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A tmux session on a private socket, killed when dropped.
 struct Session {
-    socket: String,
+    socket: PathBuf,
     name: String,
 }
 
@@ -34,18 +34,13 @@ impl Session {
     /// `sleep`, so the pane stays open for the last capture.
     fn start(test: &str, folder: &Path, width: u16, height: u16, command: &str) -> Self {
         let session = Self {
-            socket: format!("imdb-hard-{test}-{}", std::process::id()),
+            socket: folder.join(format!("tmux-{test}.sock")),
             name: format!("imdb-hard-{test}"),
         };
         let status = Command::new("tmux")
-            .args([
-                "-L",
-                &session.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-            ])
+            .arg("-S")
+            .arg(&session.socket)
+            .args(["-f", "/dev/null", "new-session", "-d"])
             .args([
                 "-s",
                 &session.name,
@@ -72,7 +67,8 @@ impl Session {
 
     fn tmux(&self, args: &[&str]) -> std::process::Output {
         let output = Command::new("tmux")
-            .args(["-L", &self.socket])
+            .arg("-S")
+            .arg(&self.socket)
             .args(args)
             .output()
             .expect("run tmux");
@@ -131,7 +127,9 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-session", "-t", &self.name])
+            .arg("-S")
+            .arg(&self.socket)
+            .args(["kill-session", "-t", &self.name])
             .status();
     }
 }
