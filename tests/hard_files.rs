@@ -301,6 +301,12 @@ fn cache_unwritable_in_data_folder_warns() {
             );
         };
         assert!(warning.to_string().contains(CACHE_FILE_NAME), "{warning}");
+        let stale = prepared
+            .warnings
+            .iter()
+            .map(ToString::to_string)
+            .find(|warning| warning.contains("not a regular file"));
+        assert!(stale.is_some(), "run {run}: {:?}", prepared.warnings);
     }
     // Nothing but the blocker is left in data/, no temporary file either.
     let names: Vec<_> = fs::read_dir(&cache_dir)
