@@ -89,9 +89,17 @@ pub fn history_json(history: &History) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&export)
 }
 
-/// Writes both files into `directory`; returns their paths, CSV first.
+/// Writes both files into `directory`, creating it when missing, as it is
+/// when the cache could not be written to `data/`. Returns their paths, CSV
+/// first.
 pub fn export_history(history: &History, directory: &Path) -> io::Result<(PathBuf, PathBuf)> {
     let json = history_json(history).map_err(io::Error::other)?;
+    std::fs::create_dir_all(directory).map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!("creating {} failed: {error}", directory.display()),
+        )
+    })?;
     let csv_path = directory.join(CSV_NAME);
     let json_path = directory.join(JSON_NAME);
     write_atomically(&csv_path, history_csv(history).as_bytes())?;
