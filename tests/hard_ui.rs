@@ -506,3 +506,19 @@ fn unknown_words_only_explained() {
         "{text}"
     );
 }
+
+#[test]
+fn export_creates_missing_folder() {
+    let app = explored_app();
+    let temp = tempfile::tempdir().unwrap();
+    let folder = temp.path().join("data");
+    let (csv, json) = imdb_tui::ui::export::export_history(&app.history, &folder).unwrap();
+    assert!(csv.is_file());
+    assert!(json.is_file());
+
+    // A regular file where the folder should be is reported by name.
+    let blocked = temp.path().join("blocked");
+    std::fs::write(&blocked, b"x").unwrap();
+    let error = imdb_tui::ui::export::export_history(&app.history, &blocked).unwrap_err();
+    assert!(error.to_string().contains("blocked"), "{error}");
+}
