@@ -26,7 +26,7 @@ pub fn predict(args: &PredictArgs) -> Result<()> {
 
     if args.texts.is_empty() {
         // Lines are read as bytes because reviews, like the dataset's, may
-        // hold invalid UTF-8, which the tokenizer treats as a separator.
+        // contain invalid UTF-8, which the tokenizer treats as a separator.
         for line in io::stdin().lock().split(b'\n') {
             let mut line = line.context("failed to read a review from standard input")?;
             if line.last() == Some(&b'\r') {
