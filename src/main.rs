@@ -8,7 +8,11 @@ use imdb_tui::i18n::{Lang, Msg};
 fn main() -> ExitCode {
     // clap prints its own usage errors and help in English and exits here,
     // before the language is known; its messages have no Chinese catalog.
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Err(error) = cli::reject_repeated_globals(&args) {
+        error.exit();
+    }
+    let cli = Cli::parse_from(args);
     let lang = Lang::detect(cli.lang.as_deref());
     // Commands that work in data/ keep a log there; predict reads a model
     // from anywhere and does not create the folder.

@@ -3,7 +3,8 @@
 //! aclImdb folder), then data/. Run them with
 //! `cargo test --release -- --include-ignored`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Helpers outside `#[test]` functions fail the test by panicking too.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::sync::Arc;

@@ -2,7 +2,8 @@
 //! tiny network, initial weights and batch, trained with RMSprop. The
 //! expected values come from `tests/keras_parity/generate.py`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Helpers outside `#[test]` functions fail the test by panicking too.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use imdb_tui::data::Split;
 use imdb_tui::model::{

@@ -1,6 +1,7 @@
 //! Saving and loading models, and the errors for damaged model files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Helpers outside `#[test]` functions fail the test by panicking too.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,6 +1,8 @@
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// Train the classic IMDB dense network and watch it learn.
 ///
@@ -111,4 +113,31 @@ pub struct FetchArgs {
     /// IMDB_DATA_MD5 environment variable, then the original tarball's.
     #[arg(long, value_name = "HEX", env = "IMDB_DATA_MD5")]
     pub md5: Option<String>,
+}
+
+/// Global options that take a value. clap lets them appear before and after
+/// the command, and keeps the last value without a word.
+const GLOBAL_VALUE_OPTIONS: [&str; 3] = ["--data", "--vocab", "--lang"];
+
+/// Rejects a global option given more than once, such as
+/// `imdb-tui --data a train --data b`, which would otherwise train on `b`
+/// silently. Arguments after `--` are values, not options.
+pub fn reject_repeated_globals(args: &[OsString]) -> Result<(), clap::Error> {
+    for option in GLOBAL_VALUE_OPTIONS {
+        let with_value = format!("{option}=");
+        let count = args
+            .iter()
+            .skip(1)
+            .map(|arg| arg.to_string_lossy())
+            .take_while(|arg| arg != "--")
+            .filter(|arg| arg == option || arg.starts_with(&with_value))
+            .count();
+        if count > 1 {
+            return Err(Cli::command().error(
+                ErrorKind::ArgumentConflict,
+                format!("the option '{option}' is given {count} times; give it once"),
+            ));
+        }
+    }
+    Ok(())
 }

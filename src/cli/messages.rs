@@ -26,7 +26,7 @@ pub fn error_text(error: &anyhow::Error, lang: Lang) -> String {
     if let Some(error) = error.downcast_ref::<ModelError>() {
         return model_error_text(error, lang);
     }
-    format!("{error:#}")
+    super::error_message(error)
 }
 
 /// Words a failure to find or read the dataset.

@@ -7,9 +7,12 @@ mod data;
 mod fetch;
 mod messages;
 mod predict;
+mod report;
 mod train;
 
-pub use args::{Cli, Command, DataArgs, FetchArgs, PredictArgs, TrainArgs};
+pub use args::{
+    Cli, Command, DataArgs, FetchArgs, PredictArgs, TrainArgs, reject_repeated_globals,
+};
 pub use dashboard::dashboard;
 pub use data::{
     DATA_DIR, MD5_ENV_VAR, download_source_from_env, load_dataset, locate_or_offer_download,
@@ -18,4 +21,5 @@ pub use data::{
 pub use fetch::fetch_data;
 pub use messages::{data_error_text, error_text, fetch_error_text, model_error_text, warning_text};
 pub use predict::predict;
+pub use report::error_message;
 pub use train::train;

@@ -29,8 +29,14 @@ pub fn predict(args: &PredictArgs, lang: Lang) -> Result<()> {
     };
 
     if args.texts.is_empty() {
-        for line in io::stdin().lock().lines() {
-            write_one(&line.with_context(|| lang.text(&Msg::ReviewUnreadable))?)?;
+        // Lines are read as bytes because reviews, like the dataset's, may
+        // contain invalid UTF-8, which the tokenizer treats as a separator.
+        for line in io::stdin().lock().split(b'\n') {
+            let mut line = line.with_context(|| lang.text(&Msg::ReviewUnreadable))?;
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            write_one(&String::from_utf8_lossy(&line))?;
         }
     } else {
         for text in &args.texts {

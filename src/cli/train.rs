@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use super::args::{DataArgs, TrainArgs};
@@ -33,6 +33,9 @@ struct Summary {
 /// Runs `imdb-tui train`. Its text output is in `lang`; the `--json`
 /// output stays in English, because programs read it.
 pub fn train(data: &DataArgs, args: &TrainArgs, lang: Lang) -> Result<()> {
+    if let Some(path) = &args.save {
+        create_save_folder(path)?;
+    }
     let source = locate_or_offer_download(data, lang)?;
     let prepared = load_dataset(&source, data.vocab as usize, lang)?;
     let dataset = Arc::new(prepared.dataset);
@@ -150,6 +153,24 @@ fn print_summary(summary: &Summary, json: bool, lang: Lang) -> Result<()> {
         })
     );
     Ok(())
+}
+
+/// Creates the folder of `--save PATH` before training, so that a missing
+/// or unwritable folder fails at once instead of after the whole run.
+fn create_save_folder(path: &Path) -> Result<()> {
+    let Some(folder) = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(folder).with_context(|| {
+        format!(
+            "failed to create the folder {} for --save {}",
+            folder.display(),
+            path.display()
+        )
+    })
 }
 
 fn save_model(

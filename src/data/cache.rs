@@ -144,7 +144,13 @@ fn damaged(detail: impl std::fmt::Display) -> LoadError {
 /// damaged file is rejected rather than trusted.
 pub(crate) fn load(path: &Path, key: &CacheKey) -> Result<(Vocabulary, Split, Split), LoadError> {
     let file = File::open(path)?;
-    let file_size = file.metadata()?.len();
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(LoadError::Unusable(
+            "it is not a regular file; remove or rename it".to_owned(),
+        ));
+    }
+    let file_size = metadata.len();
     let mut archive =
         NpzArchive::new(io::BufReader::with_capacity(1 << 20, file)).map_err(damaged)?;
     let mut buffer = Vec::new();

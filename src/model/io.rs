@@ -282,7 +282,16 @@ fn read_array(
             "array {name} is in Fortran order, expected C order"
         )));
     }
-    array
+    let values = array
         .into_vec::<f32>()
-        .map_err(|error| invalid(format!("array {name} is not float32 ({error})")))
+        .map_err(|error| invalid(format!("array {name} is not float32 ({error})")))?;
+    // A non-finite weight makes every prediction NaN, so the model is
+    // rejected here instead of scoring reviews as NaN.
+    if let Some(position) = values.iter().position(|value| !value.is_finite()) {
+        return Err(invalid(format!(
+            "array {name} has the non-finite value {} at position {position}",
+            values[position]
+        )));
+    }
+    Ok(values)
 }

@@ -20,10 +20,12 @@ pub fn binary_cross_entropy(probability: f32, target: f32) -> f32 {
 /// `probability - target` inside the clip range, zero where the clip is
 /// active.
 pub fn logit_gradient(probability: f32, target: f32) -> f32 {
-    if !(EPSILON..=1.0 - EPSILON).contains(&probability) {
-        0.0
-    } else {
+    // A NaN probability passes through, so that a diverged run shows in
+    // the gradients too.
+    if (EPSILON..=1.0 - EPSILON).contains(&probability) || probability.is_nan() {
         probability - target
+    } else {
+        0.0
     }
 }
 

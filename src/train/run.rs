@@ -189,7 +189,9 @@ fn validate(dataset: &Dataset, config: &RunConfig) -> Result<(), String> {
     }
     if config.kind == RunKind::Exploration && config.validation_size >= reviews {
         return Err(format!(
-            "validation size {} leaves no training reviews out of {reviews}: hold out fewer",
+            "validation size {} leaves no training reviews out of {reviews}: hold out fewer, \
+             use a dataset with more training reviews, or train on all of them with \
+             `imdb-tui train --full`",
             config.validation_size
         ));
     }

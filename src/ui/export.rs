@@ -1,6 +1,5 @@
 //! Export of the run history as CSV and JSON.
 
-use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -90,9 +89,17 @@ pub fn history_json(history: &History) -> serde_json::Result<String> {
     serde_json::to_string_pretty(&export)
 }
 
-/// Writes both files into `directory`; returns their paths, CSV first.
+/// Writes both files into `directory`, creating it when missing, as it is
+/// when the cache could not be written to `data/`. Returns their paths, CSV
+/// first.
 pub fn export_history(history: &History, directory: &Path) -> io::Result<(PathBuf, PathBuf)> {
     let json = history_json(history).map_err(io::Error::other)?;
+    std::fs::create_dir_all(directory).map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!("creating {} failed: {error}", directory.display()),
+        )
+    })?;
     let csv_path = directory.join(CSV_NAME);
     let json_path = directory.join(JSON_NAME);
     write_atomically(&csv_path, history_csv(history).as_bytes())?;
@@ -100,30 +107,11 @@ pub fn export_history(history: &History, directory: &Path) -> io::Result<(PathBu
     Ok((csv_path, json_path))
 }
 
-/// Writes `contents` to a temporary file beside `path`, then renames it over
-/// `path`, so that a reader sees the old file or the new one, never a part.
+/// Writes `contents` through [`crate::atomic::write_atomically`], so that a
+/// reader sees the old file or the new one, never a part. The error names
+/// `path`.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
-    let directory = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} has no file name", path.display()),
-        )
-    })?;
-    let temporary = directory.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = File::create(&temporary).and_then(|mut file| {
-        file.write_all(contents)?;
-        file.sync_all()
-    });
-    let renamed = written.and_then(|()| fs::rename(&temporary, path));
-    if renamed.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    renamed.map_err(|error| {
+    crate::atomic::write_atomically(path, |writer| writer.write_all(contents)).map_err(|error| {
         io::Error::new(
             error.kind(),
             format!("writing {} failed: {error}", path.display()),

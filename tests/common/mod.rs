@@ -50,3 +50,5 @@ pub fn synthetic_dataset(train: usize, test: usize, vocabulary: u32) -> Dataset 
         test: synthetic_split(test, vocabulary, 2),
     }
 }
+
+pub mod reviews;
