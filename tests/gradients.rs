@@ -191,7 +191,7 @@ fn every_parameter_matches_finite_differences() {
 
 /// Trains the same network with the fused step and with the plain gradient
 /// and update, and checks they stay bit-identical. With a large vocabulary
-/// many words skip batches, so deferred velocity decays are exercised.
+/// many words skip batches, so rows with a zero gradient are exercised.
 fn check_fused_step(vocabulary: u32, batches: usize) {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let network = Network::new(vocabulary as usize, &[16, 8], &mut rng);
@@ -231,6 +231,6 @@ fn fused_step_equals_gradients_then_update() {
 }
 
 #[test]
-fn fused_step_defers_decays_exactly() {
+fn fused_step_with_idle_rows() {
     check_fused_step(5000, 20);
 }

@@ -47,12 +47,6 @@ impl RmsProp {
 pub struct RmsPropState {
     pub settings: RmsProp,
     pub(crate) velocities: Gradients,
-    /// For each first-layer weight row, the steps since its velocity was
-    /// last written. A row whose gradient is zero keeps its weights and only
-    /// multiplies its velocity by rho. The fused training step defers those
-    /// multiplications until the row's next nonzero gradient and then does
-    /// them one by one, so the velocities stay bit-identical.
-    pub(crate) pending_decays: Vec<u16>,
 }
 
 impl RmsPropState {
@@ -60,7 +54,6 @@ impl RmsPropState {
         Self {
             settings,
             velocities: Gradients::zeros_like(network),
-            pending_decays: vec![0; network.inputs()],
         }
     }
 
@@ -68,7 +61,6 @@ impl RmsPropState {
     /// zeroed afterwards. Every parameter is updated every step, as Keras
     /// does, so the velocity of a word absent from the batch still decays.
     pub fn step(&mut self, network: &mut Network, gradients: &mut Gradients) {
-        self.apply_pending_decays();
         let layers = network
             .layers
             .iter_mut()
@@ -89,36 +81,6 @@ impl RmsPropState {
             );
         }
     }
-}
-
-impl RmsPropState {
-    /// Applies the deferred velocity decays of every first-layer row.
-    fn apply_pending_decays(&mut self) {
-        let rho = self.settings.rho;
-        let Some(first) = self.velocities.layers.first_mut() else {
-            return;
-        };
-        let units = first.weights.ncols().max(1);
-        let Some(velocities) = first.weights.as_slice_mut() else {
-            return;
-        };
-        for (row, pending) in velocities
-            .chunks_exact_mut(units)
-            .zip(&mut self.pending_decays)
-        {
-            decay_row(row, pending, rho);
-        }
-    }
-}
-
-/// Multiplies a velocity row by `rho` once per pending step, then clears
-/// the count.
-#[inline(always)]
-pub(crate) fn decay_row(velocities: &mut [f32], pending: &mut u16, rho: f32) {
-    for _ in 0..*pending {
-        velocities.iter_mut().for_each(|v| *v *= rho);
-    }
-    *pending = 0;
 }
 
 fn update_parallel<D: ndarray::Dimension>(
