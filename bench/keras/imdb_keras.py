@@ -72,17 +72,15 @@ TYPED_REVIEW = (
 # Combining marks that continue a word but never start one, the ranges of
 # is_combining_mark in src/data/tokenize.rs.
 COMBINING_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-# In a str pattern `\w` is str.isalnum() plus "_", so this is one letter or
-# digit of any script.
-WORD_CHARACTER = r"[^\W_]"
 LINE_BREAK = re.compile(r"<br *\/?>")
-WORD_OR_MARK = re.compile(rf"{WORD_CHARACTER}(?:{WORD_CHARACTER}|[{COMBINING_MARKS}])*|[!?]")
+# In a str pattern `\w` is a character for which str.isalnum() is true, or
+# "_". tokenize() turns "_" into a space first, so here `\w` is one letter or
+# digit of any script.
+WORD_OR_MARK = re.compile(rf"\w[\w{COMBINING_MARKS}]*|[!?]")
 # A score such as 7/10: an ASCII digit word, "/", and ASCII digits that end a
-# word. The lookahead lets scores overlap, so "1/2/3" gives "1/2" and "2/3".
-SCORE = re.compile(
-    rf"(?<!{WORD_CHARACTER})(?<![{COMBINING_MARKS}])"
-    rf"(?=([0-9]+/[0-9]+)(?!{WORD_CHARACTER}|[{COMBINING_MARKS}]))"
-)
+# word. The match is empty and the score is in the lookahead's group, so
+# scores can overlap: "1/2/3" gives "1/2" and "2/3".
+SCORE = re.compile(rf"(?=([0-9]+/[0-9]+)(?![\w{COMBINING_MARKS}]))(?<![\w{COMBINING_MARKS}])")
 REVIEW_PATH = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/[^/]+\.txt$")
 
 
@@ -99,8 +97,11 @@ def tokenize(text):
     str.lower() writes a word-final capital sigma as final sigma. A score
     right after a combining mark that follows a separator is missed.
     """
-    text = LINE_BREAK.sub(" ", text.lower())
-    return WORD_OR_MARK.findall(text) + SCORE.findall(text)
+    text = LINE_BREAK.sub(" ", text.lower()).replace("_", " ")
+    tokens = WORD_OR_MARK.findall(text)
+    if "/" in text:
+        tokens += SCORE.findall(text)
+    return tokens
 
 
 def iter_reviews(path):
