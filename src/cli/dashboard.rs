@@ -347,8 +347,6 @@ fn start_preparing(
                     reviews_read: progress.reviews_read,
                 }));
             });
-            // NOTE: the warnings of a stale, damaged or unwritable cache are
-            // dropped here, so the dashboard never shows them.
             let message = result
                 .map(|prepared| {
                     let warnings = prepared
