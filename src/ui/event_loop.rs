@@ -21,7 +21,7 @@ use super::view::draw;
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 
 /// Shortest time between two frames when a key or paste changed the
-/// screen, so that typing in bursts is drawn within 8 ms; trainer events
+/// screen, so that typing in bursts is drawn within 8 ms. Trainer events
 /// alone keep the slower [`FRAME_INTERVAL`].
 pub const INPUT_FRAME_INTERVAL: Duration = Duration::from_millis(8);
 
