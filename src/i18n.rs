@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use crate::train::FailureReason;
+
 /// Language of the user-facing text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -214,7 +216,7 @@ pub enum Msg<'a> {
     },
     NothingToExport,
     RunFailed {
-        message: &'a str,
+        reason: &'a FailureReason,
     },
     DataFailed {
         message: &'a str,
@@ -648,7 +650,7 @@ fn english(message: &Msg<'_>) -> String {
         Exported { csv, json } => format!("History exported to {csv} and {json}"),
         ExportFailed { message } => format!("Exporting the history failed: {message}"),
         NothingToExport => "No finished epoch to export yet.".into(),
-        RunFailed { message } => format!("Training failed: {message}"),
+        RunFailed { reason } => format!("Training failed: {reason}"),
         DataFailed { message } => format!("Preparing the data failed: {message}"),
         RunCancelled { epochs } => format!("Run cancelled after {epochs} epochs."),
         FooterKeys => {
@@ -885,6 +887,40 @@ fn english(message: &Msg<'_>) -> String {
     }
 }
 
+/// Words why a run failed in Chinese. The English text is the reason's
+/// `Display`, which the logs use too.
+fn chinese_failure(reason: &FailureReason) -> String {
+    match reason {
+        FailureReason::Diverged {
+            epoch,
+            batch,
+            learning_rate,
+        } => format!(
+            "第 {epoch} 轮第 {batch} 批的损失 (loss) 变成了 NaN 或无穷大，训练发散；请调低学习率 \
+             (learning rate，当前 {learning_rate})"
+        ),
+        FailureReason::ZeroEpochs => "轮次 (epoch) 数 0 无效：至少训练 1 轮".to_owned(),
+        FailureReason::ZeroBatchSize => "批大小 (batch size) 0 无效：每批至少 1 条影评".to_owned(),
+        FailureReason::ZeroHiddenUnits { hidden_units } => {
+            format!("隐藏层大小 {hidden_units:?} 无效：每层至少 1 个单元")
+        }
+        FailureReason::EmptyVocabulary => "词表为空：准备数据时词表至少要有 1 个词".to_owned(),
+        FailureReason::InvalidLearningRate { learning_rate } => {
+            format!("学习率 (learning rate) {learning_rate} 无效：请用正数，例如 0.001")
+        }
+        FailureReason::ValidationTooLarge {
+            validation,
+            reviews,
+        } => format!(
+            "验证集 {validation} 条会用掉全部 {reviews} 条训练影评：请使用训练影评更多的数据集，\
+             或用 `imdb-tui train --full` 在全部影评上训练"
+        ),
+        FailureReason::NoTrainingReviews => "训练集没有影评".to_owned(),
+        FailureReason::NoTestReviews => "测试集没有影评，无法评估最终模型".to_owned(),
+        FailureReason::ThreadNotStarted { error } => format!("启动训练线程失败：{error}"),
+    }
+}
+
 fn chinese(message: &Msg<'_>) -> String {
     use Msg::*;
     match *message {
@@ -1000,7 +1036,7 @@ fn chinese(message: &Msg<'_>) -> String {
         Exported { csv, json } => format!("训练记录已导出到 {csv} 和 {json}"),
         ExportFailed { message } => format!("导出训练记录失败：{message}"),
         NothingToExport => "还没有可导出的轮次。".into(),
-        RunFailed { message } => format!("训练失败：{message}"),
+        RunFailed { reason } => format!("训练失败：{}", chinese_failure(reason)),
         DataFailed { message } => format!("准备数据失败：{message}"),
         RunCancelled { epochs } => format!("训练已在 {epochs} 轮后取消。"),
         FooterKeys => {
@@ -1240,6 +1276,50 @@ pub fn format_duration(seconds: f64) -> String {
 mod tests {
     use super::*;
 
+    static SAMPLE_FAILURE: FailureReason = FailureReason::ZeroEpochs;
+
+    #[test]
+    fn every_failure_reason_has_chinese() {
+        let reasons = [
+            FailureReason::Diverged {
+                epoch: 2,
+                batch: 7,
+                learning_rate: 10.0,
+            },
+            FailureReason::ZeroEpochs,
+            FailureReason::ZeroBatchSize,
+            FailureReason::ZeroHiddenUnits {
+                hidden_units: vec![16, 0],
+            },
+            FailureReason::EmptyVocabulary,
+            FailureReason::InvalidLearningRate {
+                learning_rate: -1.0,
+            },
+            FailureReason::ValidationTooLarge {
+                validation: 10_000,
+                reviews: 200,
+            },
+            FailureReason::NoTrainingReviews,
+            FailureReason::NoTestReviews,
+            FailureReason::ThreadNotStarted {
+                error: "out of memory".to_owned(),
+            },
+        ];
+        for reason in &reasons {
+            let chinese = Lang::Zh.text(&Msg::RunFailed { reason });
+            let english = Lang::En.text(&Msg::RunFailed { reason });
+            assert!(chinese.starts_with("训练失败："), "{chinese}");
+            assert!(
+                chinese
+                    .chars()
+                    .skip(5)
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{reason:?} has no Chinese wording: {chinese}"
+            );
+            assert!(english.starts_with("Training failed: "), "{english}");
+        }
+    }
+
     #[test]
     fn count_has_thousands_separators() {
         assert_eq!(format_count(0), "0");
@@ -1386,7 +1466,7 @@ mod tests {
             },
             Msg::NothingToExport,
             Msg::RunFailed {
-                message: "disk full",
+                reason: &SAMPLE_FAILURE,
             },
             Msg::DataFailed {
                 message: "disk full",

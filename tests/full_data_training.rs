@@ -38,7 +38,7 @@ fn run(dataset: &Dataset, config: &RunConfig) -> (Vec<EpochMetrics>, Option<Test
         &mut |event| match event {
             TrainEvent::EpochFinished { metrics, .. } => history.push(metrics),
             TrainEvent::Finished { test: metrics, .. } => test = metrics,
-            TrainEvent::Failed { message } => failure = Some(message),
+            TrainEvent::Failed { reason } => failure = Some(reason.to_string()),
             _ => {}
         },
     );

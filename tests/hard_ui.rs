@@ -203,9 +203,10 @@ async fn diverging_run_fails_and_ui_responds() {
     assert!(app.should_quit());
     assert_eq!(app.focus, Focus::Table, "Tab after the failure was lost");
     assert_eq!(app.overlay, None);
-    let Some(Notice::RunFailed(message)) = &app.failure else {
+    let Some(Notice::RunFailed(reason)) = &app.failure else {
         panic!("no failure recorded: {:?}", app.failure);
     };
+    let message = reason.to_string();
     assert!(message.contains("diverged"), "{message}");
     assert!(message.contains("lower the learning rate"), "{message}");
     let history = app.history.exploration.as_ref().unwrap();

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use imdb_tui::train::{EpochMetrics, RunConfig, RunKind, TrainEvent, best_epoch, spawn, train};
+use imdb_tui::train::{
+    EpochMetrics, FailureReason, RunConfig, RunKind, TrainEvent, best_epoch, spawn, train,
+};
 use tokio::sync::mpsc;
 
 fn config(seed: u64) -> RunConfig {
@@ -194,10 +196,14 @@ fn diverging_run_fails_with_message() {
         learning_rate: 1e38,
         ..config(1)
     });
-    let Some(TrainEvent::Failed { message }) = events.last() else {
+    let Some(TrainEvent::Failed { reason }) = events.last() else {
         panic!("expected a failed run, got {:?}", events.last());
     };
-    assert!(message.contains("diverged"), "{message}");
+    assert!(
+        matches!(reason, FailureReason::Diverged { epoch: 1, .. }),
+        "{reason:?}"
+    );
+    assert!(reason.to_string().contains("diverged"), "{reason}");
     assert!(
         metrics_of(&events).iter().all(|m| m.train_loss.is_finite()),
         "a non-finite loss reached the metrics"
@@ -246,12 +252,13 @@ fn invalid_settings_fail_with_message() {
     for (config, expected) in cases {
         let events = run_to_end(config);
         assert_eq!(events.len(), 1);
-        let Some(TrainEvent::Failed { message }) = events.last() else {
+        let Some(TrainEvent::Failed { reason }) = events.last() else {
             panic!(
                 "expected a failed run for {expected}, got {:?}",
                 events.last()
             );
         };
+        let message = reason.to_string();
         assert!(message.contains(expected), "{message}");
     }
 }

@@ -10,7 +10,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyEventState, Ke
 use imdb_tui::data::{Dataset, Split, Vocabulary};
 use imdb_tui::i18n::Lang;
 use imdb_tui::model::Network;
-use imdb_tui::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent};
+use imdb_tui::train::{EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent};
 use imdb_tui::ui::{
     App, AppEvent, Command, DownloadStep, Focus, Metric, MissingData, ModelSource, Notice, Overlay,
     Phase, PrepareProgress, Theme, Update, chart_data, draw,
@@ -1308,14 +1308,18 @@ mod event_loop {
         let events = vec![
             epoch_finished(exploration_epoch(1)),
             AppEvent::Train(TrainEvent::Failed {
-                message: "loss became NaN in epoch 2".into(),
+                reason: FailureReason::Diverged {
+                    epoch: 2,
+                    batch: 3,
+                    learning_rate: 0.5,
+                },
             }),
         ];
         let _ = drive_script(&mut terminal, &mut app, vec![], events).await;
         assert_eq!(app.phase, Phase::Failed);
         let text = screen(&terminal);
         assert!(
-            text.contains("Training failed: loss became NaN in epoch 2"),
+            text.contains("Training failed: the loss became NaN or infinite at epoch 2"),
             "{text}"
         );
         assert!(text.contains("Phase: failed"), "{text}");
@@ -1324,7 +1328,7 @@ mod event_loop {
         assert_eq!(app.notice, None);
         let text = render(&app, 120, 40);
         assert!(
-            text.contains("loss became NaN in epoch 2"),
+            text.contains("the loss became NaN or infinite at epoch 2"),
             "the failure left the status panel after a key press:\n{text}"
         );
     }

@@ -15,7 +15,7 @@ use crate::data::{DataError, DataSource, Dataset, PrepareOptions, locate, prepar
 use crate::fetch::{Downloader, Source};
 use crate::i18n::{Lang, Msg};
 use crate::model::io::{TrainingRecord, save};
-use crate::train::{RunConfig, RunKind, TestMetrics, TrainEvent, Trainer, spawn};
+use crate::train::{FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent, Trainer, spawn};
 use crate::ui::{self, AppEvent, Command, MissingData, ModelSource, UiOptions};
 
 /// File that the `s` key saves the serving model to, with its `.json`.
@@ -235,9 +235,9 @@ impl Controller {
             }
             Err(error) => {
                 let _ = self.events.send(AppEvent::Train(TrainEvent::Failed {
-                    message: self.lang.text(&Msg::TrainerNotStarted {
-                        message: &error.to_string(),
-                    }),
+                    reason: FailureReason::ThreadNotStarted {
+                        error: error.to_string(),
+                    },
                 }));
             }
         }

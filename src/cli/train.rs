@@ -101,11 +101,7 @@ fn run(
                     epochs: epochs_done
                 }))
             }
-            // The trainer words its failures in English, so the message
-            // is shown inside the translated sentence as it is.
-            TrainEvent::Failed { message } => {
-                bail!(lang.text(&Msg::RunFailed { message: &message }))
-            }
+            TrainEvent::Failed { reason } => bail!(lang.text(&Msg::RunFailed { reason: &reason })),
         }
     }
     bail!(lang.text(&Msg::TrainerVanished))

@@ -94,7 +94,92 @@ pub enum TrainEvent {
     /// The run stopped on request after `epochs_done` whole epochs.
     Cancelled { epochs_done: usize },
     /// The run stopped on an error, for example a loss that turned NaN.
-    Failed { message: String },
+    Failed { reason: FailureReason },
+}
+
+/// Why a run failed. The dashboard and the CLI word it in the user's
+/// language; `Display` gives the English text for logs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailureReason {
+    /// The loss became NaN or infinite at this batch.
+    Diverged {
+        epoch: usize,
+        batch: usize,
+        learning_rate: f32,
+    },
+    ZeroEpochs,
+    ZeroBatchSize,
+    ZeroHiddenUnits {
+        hidden_units: Vec<usize>,
+    },
+    EmptyVocabulary,
+    InvalidLearningRate {
+        learning_rate: f32,
+    },
+    /// An exploration run would hold out all training reviews.
+    ValidationTooLarge {
+        validation: usize,
+        reviews: usize,
+    },
+    NoTrainingReviews,
+    NoTestReviews,
+    /// The operating system could not start the trainer thread.
+    ThreadNotStarted {
+        error: String,
+    },
+}
+
+impl std::fmt::Display for FailureReason {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Diverged {
+                epoch,
+                batch,
+                learning_rate,
+            } => write!(
+                formatter,
+                "the loss became NaN or infinite at epoch {epoch}, batch {batch}: the run \
+                 diverged, so lower the learning rate (now {learning_rate})"
+            ),
+            Self::ZeroEpochs => write!(
+                formatter,
+                "invalid number of epochs 0: train at least 1 epoch"
+            ),
+            Self::ZeroBatchSize => write!(
+                formatter,
+                "invalid batch size 0: use at least 1 review per batch"
+            ),
+            Self::ZeroHiddenUnits { hidden_units } => write!(
+                formatter,
+                "invalid hidden layer sizes {hidden_units:?}: every layer needs at least 1 unit"
+            ),
+            Self::EmptyVocabulary => write!(
+                formatter,
+                "the vocabulary is empty: prepare the data with a vocabulary of at least 1 word"
+            ),
+            Self::InvalidLearningRate { learning_rate } => write!(
+                formatter,
+                "invalid learning rate {learning_rate}: use a positive number such as 0.001"
+            ),
+            Self::ValidationTooLarge {
+                validation,
+                reviews,
+            } => write!(
+                formatter,
+                "validation size {validation} leaves no training reviews out of {reviews}: use a \
+                 dataset with more training reviews, or train on all of them with \
+                 `imdb-tui train --full`"
+            ),
+            Self::NoTrainingReviews => write!(formatter, "the training split has no reviews"),
+            Self::NoTestReviews => write!(
+                formatter,
+                "the test split has no reviews to evaluate the final model on"
+            ),
+            Self::ThreadNotStarted { error } => {
+                write!(formatter, "failed to start the trainer thread: {error}")
+            }
+        }
+    }
 }
 
 /// Returns the overfitting epoch: the epoch with the lowest validation loss,

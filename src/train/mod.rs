@@ -5,6 +5,8 @@ mod events;
 mod run;
 mod trainer;
 
-pub use events::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent, best_epoch};
+pub use events::{
+    EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent, best_epoch,
+};
 pub use run::train;
 pub use trainer::{Trainer, spawn};

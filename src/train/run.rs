@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
-use super::events::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent};
+use super::events::{EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent};
 use crate::data::Dataset;
 use crate::model::{BatchStats, Network, RmsProp, RmsPropState, StepScratch, evaluate, train_step};
 
@@ -52,7 +52,7 @@ pub fn train(
         TrainEvent::Cancelled { epochs_done } => {
             tracing::info!(epochs_done, seconds, "training run cancelled");
         }
-        TrainEvent::Failed { message } => tracing::error!(message, "training run failed"),
+        TrainEvent::Failed { reason } => tracing::error!(%reason, "training run failed"),
         TrainEvent::Progress { .. } | TrainEvent::EpochFinished { .. } => {}
     }
     emit(event);
@@ -64,7 +64,7 @@ fn train_epochs(
     cancel: &AtomicBool,
     emit: &mut (dyn FnMut(TrainEvent) + Send),
 ) -> Result<TrainEvent, TrainEvent> {
-    validate(dataset, config).map_err(|message| TrainEvent::Failed { message })?;
+    validate(dataset, config).map_err(|reason| TrainEvent::Failed { reason })?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut network = Network::new(dataset.vocabulary.len(), &config.hidden_units, &mut rng);
@@ -161,55 +161,48 @@ fn split_samples(
     }
 }
 
-fn validate(dataset: &Dataset, config: &RunConfig) -> Result<(), String> {
+fn validate(dataset: &Dataset, config: &RunConfig) -> Result<(), FailureReason> {
     let reviews = dataset.train.len();
     if config.epochs == 0 {
-        return Err("invalid number of epochs 0: train at least 1 epoch".to_owned());
+        return Err(FailureReason::ZeroEpochs);
     }
     if config.batch_size == 0 {
-        return Err("invalid batch size 0: use at least 1 review per batch".to_owned());
+        return Err(FailureReason::ZeroBatchSize);
     }
     if config.hidden_units.contains(&0) {
-        return Err(format!(
-            "invalid hidden layer sizes {:?}: every layer needs at least 1 unit",
-            config.hidden_units
-        ));
+        return Err(FailureReason::ZeroHiddenUnits {
+            hidden_units: config.hidden_units.clone(),
+        });
     }
     if dataset.vocabulary.is_empty() {
-        return Err(
-            "the vocabulary is empty: prepare the data with a vocabulary of at least 1 word"
-                .to_owned(),
-        );
+        return Err(FailureReason::EmptyVocabulary);
     }
     if !(config.learning_rate.is_finite() && config.learning_rate > 0.0) {
-        return Err(format!(
-            "invalid learning rate {}: use a positive number such as 0.001",
-            config.learning_rate
-        ));
+        return Err(FailureReason::InvalidLearningRate {
+            learning_rate: config.learning_rate,
+        });
     }
     if config.kind == RunKind::Exploration && config.validation_size >= reviews {
-        return Err(format!(
-            "validation size {} leaves no training reviews out of {reviews}: hold out fewer, \
-             use a dataset with more training reviews, or train on all of them with \
-             `imdb-tui train --full`",
-            config.validation_size
-        ));
+        return Err(FailureReason::ValidationTooLarge {
+            validation: config.validation_size,
+            reviews,
+        });
     }
     if reviews == 0 {
-        return Err("the training split has no reviews".to_owned());
+        return Err(FailureReason::NoTrainingReviews);
     }
     if config.kind == RunKind::Final && dataset.test.is_empty() {
-        return Err("the test split has no reviews to evaluate the final model on".to_owned());
+        return Err(FailureReason::NoTestReviews);
     }
     Ok(())
 }
 
 fn diverged(epoch: usize, batch: usize, config: &RunConfig) -> TrainEvent {
     TrainEvent::Failed {
-        message: format!(
-            "the loss became NaN or infinite at epoch {epoch}, batch {batch}: the run diverged; \
-             lower the learning rate (now {})",
-            config.learning_rate
-        ),
+        reason: FailureReason::Diverged {
+            epoch,
+            batch,
+            learning_rate: config.learning_rate,
+        },
     }
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::data::Dataset;
 use crate::i18n::{Lang, Msg};
 use crate::model::Network;
-use crate::train::{RunConfig, RunKind, TrainEvent};
+use crate::train::{FailureReason, RunConfig, RunKind, TrainEvent};
 
 use super::download::DownloadDialog;
 use super::history::History;
@@ -59,7 +59,7 @@ pub enum Overlay {
 
 /// A one-line message in the footer, kept as data so that it is worded in
 /// the current language when drawn.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     RunInProgress,
     NoRunToCancel,
@@ -72,7 +72,7 @@ pub enum Notice {
     Exported { csv: String, json: String },
     ExportFailed(String),
     NothingToExport,
-    RunFailed(String),
+    RunFailed(FailureReason),
     DataFailed(String),
     DataWarning(String),
     RunCancelled(usize),
@@ -92,7 +92,7 @@ impl Notice {
             Notice::Exported { csv, json } => Msg::Exported { csv, json },
             Notice::ExportFailed(message) => Msg::ExportFailed { message },
             Notice::NothingToExport => Msg::NothingToExport,
-            Notice::RunFailed(message) => Msg::RunFailed { message },
+            Notice::RunFailed(reason) => Msg::RunFailed { reason },
             Notice::DataFailed(message) => Msg::DataFailed { message },
             Notice::DataWarning(message) => Msg::WarningLine { message },
             Notice::RunCancelled(epochs) => Msg::RunCancelled { epochs: *epochs },
@@ -334,9 +334,9 @@ impl App {
                 self.notice = Some(Notice::RunCancelled(epochs_done));
                 Update::redraw()
             }
-            TrainEvent::Failed { message } => {
+            TrainEvent::Failed { reason } => {
                 self.end_run(Phase::Failed);
-                self.notice = Some(Notice::RunFailed(message));
+                self.notice = Some(Notice::RunFailed(reason));
                 self.failure = self.notice.clone();
                 Update::redraw()
             }
