@@ -357,6 +357,11 @@ pub enum Msg<'a> {
     NoLogFile {
         reason: &'a str,
     },
+    /// The folder of `--save PATH` could not be created.
+    SaveFolderNotCreated {
+        folder: &'a str,
+        path: &'a str,
+    },
     ModelFilesSaved {
         weights: &'a str,
         info: &'a str,
@@ -798,6 +803,9 @@ fn english(message: &Msg<'_>) -> String {
         TrainerNotStarted { message } => format!("failed to start the trainer thread: {message}"),
         ThreadNotStarted { message } => format!("failed to start a thread: {message}"),
         NoLogFile { reason } => format!("no log file, so nothing is logged ({reason})"),
+        SaveFolderNotCreated { folder, path } => {
+            format!("failed to create the folder {folder} for --save {path}")
+        }
         ModelFilesSaved { weights, info } => format!("saved the model to {weights} and {info}"),
         ReviewUnreadable => "failed to read a review from standard input".into(),
         FetchAlreadyComplete { path } => format!("{path} is already complete"),
@@ -1177,6 +1185,9 @@ fn chinese(message: &Msg<'_>) -> String {
         TrainerNotStarted { message } => format!("启动训练线程失败：{message}"),
         ThreadNotStarted { message } => format!("启动线程失败：{message}"),
         NoLogFile { reason } => format!("无法打开日志文件，不记录日志（{reason}）"),
+        SaveFolderNotCreated { folder, path } => {
+            format!("无法为 --save {path} 创建文件夹 {folder}")
+        }
         ModelFilesSaved { weights, info } => format!("模型已保存到 {weights} 和 {info}"),
         ReviewUnreadable => "从标准输入读取影评失败".into(),
         FetchAlreadyComplete { path } => format!("{path} 已完整，无需下载"),
@@ -1671,6 +1682,10 @@ mod tests {
             Msg::NoLogFile {
                 reason: "data/imdb-tui.log: permission denied",
             },
+            Msg::SaveFolderNotCreated {
+                folder: "models",
+                path: "models/model.npz",
+            },
         ]
     }
 
@@ -1829,13 +1844,14 @@ mod tests {
             Msg::ModelErrorDetail { .. } => 150,
             Msg::ThreadNotStarted { .. } => 151,
             Msg::NoLogFile { .. } => 152,
+            Msg::SaveFolderNotCreated { .. } => 153,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..153).collect();
+        let expected: Vec<usize> = (0..154).collect();
         assert_eq!(positions, expected);
     }
 

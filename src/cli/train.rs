@@ -34,7 +34,7 @@ struct Summary {
 /// output stays in English, because programs read it.
 pub fn train(data: &DataArgs, args: &TrainArgs, lang: Lang) -> Result<()> {
     if let Some(path) = &args.save {
-        create_save_folder(path)?;
+        create_save_folder(path, lang)?;
     }
     let source = locate_or_offer_download(data, lang)?;
     let prepared = load_dataset(&source, data.vocab as usize, lang)?;
@@ -153,7 +153,7 @@ fn print_summary(summary: &Summary, json: bool, lang: Lang) -> Result<()> {
 
 /// Creates the folder of `--save PATH` before training, so that a missing
 /// or unwritable folder fails at once instead of after the whole run.
-fn create_save_folder(path: &Path) -> Result<()> {
+fn create_save_folder(path: &Path, lang: Lang) -> Result<()> {
     let Some(folder) = path
         .parent()
         .filter(|folder| !folder.as_os_str().is_empty())
@@ -161,11 +161,10 @@ fn create_save_folder(path: &Path) -> Result<()> {
         return Ok(());
     };
     std::fs::create_dir_all(folder).with_context(|| {
-        format!(
-            "failed to create the folder {} for --save {}",
-            folder.display(),
-            path.display()
-        )
+        lang.text(&Msg::SaveFolderNotCreated {
+            folder: &folder.display().to_string(),
+            path: &path.display().to_string(),
+        })
     })
 }
 
