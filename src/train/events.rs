@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Network;
 
-/// Which of the two runs of the classic recipe to train.
+/// Kind of training run of the classic recipe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
@@ -70,7 +70,7 @@ pub struct TestMetrics {
     pub accuracy: f64,
 }
 
-/// What the trainer thread reports, in order: `Progress` and
+/// Event of the trainer thread. Events arrive in order: `Progress` and
 /// `EpochFinished` events, then exactly one of `Finished`, `Cancelled` or
 /// `Failed`.
 #[derive(Clone, Debug)]
@@ -81,7 +81,7 @@ pub enum TrainEvent {
         batch: usize,
         batches: usize,
     },
-    /// An epoch ended; `model` holds the weights after it.
+    /// An epoch ended, and `model` contains the weights after it.
     EpochFinished {
         metrics: EpochMetrics,
         model: Arc<Network>,
@@ -97,8 +97,8 @@ pub enum TrainEvent {
     Failed { reason: FailureReason },
 }
 
-/// Why a run failed. The dashboard and the CLI word it in the user's
-/// language; `Display` gives the English text for logs.
+/// Reason a run failed. The dashboard and the CLI word it in the user's
+/// language, and `Display` gives the English text for logs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FailureReason {
     /// The loss became NaN or infinite at this batch.
