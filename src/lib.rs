@@ -1,10 +1,11 @@
 //! Engine and dashboard for training the classic IMDB dense network.
 //!
-//! The library contains everything the binary, the tests and the benches share:
-//! data preparation ([`data`]), the network and its optimizer ([`model`]),
-//! the background trainer ([`train`]), live prediction ([`predict`]), the
-//! dataset download ([`fetch`]), the message catalog ([`i18n`]) and the
-//! terminal dashboard ([`ui`]).
+//! The library contains everything the binary, the tests and the benches
+//! share. The engine is data preparation ([`data`]), the network and its
+//! optimizer ([`model`]), the background trainer ([`train`]) and live
+//! prediction ([`predict`]). Around it are the dataset download
+//! ([`fetch`]), the message catalog ([`i18n`]), the command line ([`cli`])
+//! and the terminal dashboard ([`ui`]).
 
 pub mod atomic;
 pub mod cli;

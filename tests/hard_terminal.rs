@@ -249,7 +249,7 @@ fn resize_during_training_and_back() {
         "the run ended before the window was restored:\n{restored}"
     );
 
-    // Quit: `q` asks first while the run is going and quits at once after
+    // Quit: `q` requests confirmation while the run is going and quits at once after
     // it. The run may end between the two keys, which closes the question,
     // so keep quitting until the dashboard is gone.
     for _ in 0..20 {

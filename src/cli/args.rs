@@ -43,7 +43,7 @@ pub enum Command {
     FetchData(FetchArgs),
 }
 
-/// Where the reviews come from and how they are encoded.
+/// Options for the source of the reviews and their encoding.
 #[derive(Debug, Args)]
 pub struct DataArgs {
     /// Dataset tarball (.tar.gz) or extracted aclImdb folder. Default: the

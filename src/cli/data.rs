@@ -15,7 +15,7 @@ use crate::fetch::{
 };
 use crate::i18n::{Lang, Msg};
 
-/// Folder, relative to the current directory, that holds the downloaded
+/// Folder, relative to the current directory, that contains the downloaded
 /// dataset, its cache and saved models.
 pub const DATA_DIR: &str = "data";
 
@@ -44,8 +44,8 @@ pub fn download_source_from_env() -> Result<Source, FetchError> {
 }
 
 /// Finds the dataset. When it is missing and both standard input and
-/// standard error are terminals, asks whether to download it; otherwise, or
-/// with `--no-download`, fails with instructions.
+/// standard error are terminals, prompts to download it. Otherwise, or with
+/// `--no-download`, it fails with instructions.
 pub fn locate_or_offer_download(args: &DataArgs, lang: Lang) -> Result<DataSource> {
     let data_dir = Path::new(DATA_DIR);
     let error = match locate(args.data.as_deref(), data_dir) {

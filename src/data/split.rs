@@ -33,7 +33,7 @@ impl Split {
     }
 }
 
-/// The words that the network sees, most frequent first: word `i` sets input
+/// The words of the network's input, most frequent first: word `i` sets input
 /// `i` of the multi-hot vector.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Vocabulary {
@@ -83,7 +83,7 @@ impl Vocabulary {
 /// The prepared dataset: vocabulary and both encoded splits.
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// Where the reviews were read from, as shown to the user.
+    /// Source of the reviews, as shown to the user.
     pub source: String,
     pub vocabulary: Vocabulary,
     pub train: Split,
