@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Network;
+use crate::model::{Activation, LossKind, Network, OptimizerKind};
 
 /// Kind of training run of the classic recipe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,8 +29,23 @@ pub struct RunConfig {
     /// Training reviews held out for validation in an exploration run.
     pub validation_size: usize,
     pub learning_rate: f32,
-    /// Units of each hidden ReLU layer, input side first.
+    /// Units of each hidden layer, input side first.
     pub hidden_units: Vec<usize>,
+    /// Activation of the hidden layers.
+    #[serde(default)]
+    pub activation: Activation,
+    #[serde(default)]
+    pub loss: LossKind,
+    #[serde(default)]
+    pub optimizer: OptimizerKind,
+    /// Fraction of each hidden layer's outputs dropped in training, as a
+    /// Keras `Dropout` layer after every hidden layer; 0 keeps them all.
+    #[serde(default)]
+    pub dropout: f32,
+    /// L2 penalty on every layer's weights (not biases), as Keras's
+    /// `kernel_regularizer=l2(l2)`: `l2 * sum(w²)` is added to the loss.
+    #[serde(default)]
+    pub l2: f32,
 }
 
 impl Default for RunConfig {
@@ -43,6 +58,11 @@ impl Default for RunConfig {
             validation_size: 10_000,
             learning_rate: 0.001,
             hidden_units: vec![16, 16],
+            activation: Activation::Relu,
+            loss: LossKind::BinaryCrossEntropy,
+            optimizer: OptimizerKind::RmsProp,
+            dropout: 0.0,
+            l2: 0.0,
         }
     }
 }
