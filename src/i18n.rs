@@ -916,6 +916,12 @@ fn chinese_failure(reason: &FailureReason) -> String {
         FailureReason::InvalidLearningRate { learning_rate } => {
             format!("学习率 (learning rate) {learning_rate} 无效：请用正数，例如 0.001")
         }
+        FailureReason::InvalidDropout { dropout } => {
+            format!("dropout 比例 {dropout} 无效：请用不小于 0 且小于 1 的小数")
+        }
+        FailureReason::InvalidL2 { l2 } => {
+            format!("L2 系数 {l2} 无效：请用 0 或正数，例如 0.001")
+        }
         FailureReason::ValidationTooLarge {
             validation,
             reviews,
@@ -1306,6 +1312,8 @@ mod tests {
             FailureReason::InvalidLearningRate {
                 learning_rate: -1.0,
             },
+            FailureReason::InvalidDropout { dropout: 1.0 },
+            FailureReason::InvalidL2 { l2: -0.5 },
             FailureReason::ValidationTooLarge {
                 validation: 10_000,
                 reviews: 200,

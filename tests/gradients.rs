@@ -8,24 +8,37 @@ mod common;
 
 use imdb_tui::data::Split;
 use imdb_tui::model::{
-    Gradients, Network, RmsProp, RmsPropState, StepScratch, accumulate_gradients, train_step,
+    Activation, Adam, Gradients, LossKind, Network, Objective, Optimizer, OptimizerState, RmsProp,
+    Sgd, StepScratch, accumulate_gradients, train_step,
 };
 use ndarray::{Array1, Array2, Axis};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Mean binary cross-entropy of the network over `split`, computed in f64
-/// on the dense multi-hot matrix, with the same probability clip as Keras.
-fn dense_loss(network: &Network, split: &Split) -> f64 {
+/// Mean loss of the network over `split` plus the L2 penalty, computed in
+/// f64 on the dense multi-hot matrix, with the same probability clip as
+/// Keras for binary cross-entropy.
+fn dense_loss(network: &Network, objective: &Objective, split: &Split) -> f64 {
     let (probabilities, _) = dense_forward(network, split);
     let epsilon = 1e-7;
     let mut total = 0.0;
     for (probability, &label) in probabilities.iter().zip(&split.labels) {
-        let p = probability.clamp(epsilon, 1.0 - epsilon);
         let y = f64::from(label);
-        total -= y * p.ln() + (1.0 - y) * (1.0 - p).ln();
+        total += match objective.loss {
+            LossKind::BinaryCrossEntropy => {
+                let p = probability.clamp(epsilon, 1.0 - epsilon);
+                -(y * p.ln() + (1.0 - y) * (1.0 - p).ln())
+            }
+            LossKind::MeanSquaredError => (probability - y).powi(2),
+        };
     }
-    total / split.len() as f64
+    let squares: f64 = network
+        .layers
+        .iter()
+        .flat_map(|layer| layer.weights.iter())
+        .map(|&w| f64::from(w).powi(2))
+        .sum();
+    total / split.len() as f64 + f64::from(objective.l2) * squares
 }
 
 fn dense_inputs(network: &Network, split: &Split) -> Array2<f64> {
@@ -47,7 +60,10 @@ fn dense_forward(network: &Network, split: &Split) -> (Vec<f64>, Vec<Array2<f64>
         let bias = layer.bias.mapv(f64::from);
         let mut output = activations[position].dot(&weights) + &bias;
         if position + 1 < network.layers.len() {
-            output.mapv_inplace(|value| value.max(0.0));
+            match network.activation {
+                Activation::Relu => output.mapv_inplace(|value| value.max(0.0)),
+                Activation::Tanh => output.mapv_inplace(f64::tanh),
+            }
         }
         activations.push(output);
     }
@@ -60,27 +76,39 @@ fn dense_forward(network: &Network, split: &Split) -> (Vec<f64>, Vec<Array2<f64>
     (probabilities, activations)
 }
 
-/// Returns the gradient of the mean loss by dense backpropagation in f64.
-fn dense_gradients(network: &Network, split: &Split) -> Vec<(Array2<f64>, Array1<f64>)> {
+/// Returns the gradient of the mean loss plus the L2 penalty by dense
+/// backpropagation in f64.
+fn dense_gradients(
+    network: &Network,
+    objective: &Objective,
+    split: &Split,
+) -> Vec<(Array2<f64>, Array1<f64>)> {
     let (probabilities, activations) = dense_forward(network, split);
     let count = split.len() as f64;
     let deltas: Vec<f64> = probabilities
         .iter()
         .zip(&split.labels)
-        .map(|(p, &y)| (p - f64::from(y)) / count)
+        .map(|(p, &y)| {
+            let error = p - f64::from(y);
+            match objective.loss {
+                LossKind::BinaryCrossEntropy => error / count,
+                LossKind::MeanSquaredError => 2.0 * error * p * (1.0 - p) / count,
+            }
+        })
         .collect();
     let mut delta = Array2::from_shape_vec((split.len(), 1), deltas).expect("delta shape");
     let mut gradients = Vec::new();
     for position in (0..network.layers.len()).rev() {
         let input = &activations[position];
-        gradients.push((input.t().dot(&delta), delta.sum_axis(Axis(0))));
+        let weights = network.layers[position].weights.mapv(f64::from);
+        let penalty = &weights * (2.0 * f64::from(objective.l2));
+        gradients.push((input.t().dot(&delta) + penalty, delta.sum_axis(Axis(0))));
         if position > 0 {
-            let weights = network.layers[position].weights.mapv(f64::from);
             let mut previous = delta.dot(&weights.t());
-            previous.zip_mut_with(input, |d, &a| {
-                if a <= 0.0 {
-                    *d = 0.0;
-                }
+            previous.zip_mut_with(input, |d, &a| match network.activation {
+                Activation::Relu if a <= 0.0 => *d = 0.0,
+                Activation::Relu => {}
+                Activation::Tanh => *d *= 1.0 - a * a,
             });
             delta = previous;
         }
@@ -92,9 +120,9 @@ fn dense_gradients(network: &Network, split: &Split) -> Vec<(Array2<f64>, Array1
 /// Builds a small network with nonzero biases. Zero biases would put a unit
 /// whose inputs are all zero exactly on the ReLU kink, where finite
 /// differences measure half the one-sided slope.
-fn tiny_network(seed: u64) -> (Network, Split) {
+fn tiny_network(seed: u64, activation: Activation) -> (Network, Split) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut network = Network::new(20, &[5, 4], &mut rng);
+    let mut network = Network::new(20, &[5, 4], &mut rng).with_activation(activation);
     for layer in &mut network.layers {
         layer.bias.mapv_inplace(|_| rng.random_range(-0.1..0.1));
     }
@@ -102,30 +130,64 @@ fn tiny_network(seed: u64) -> (Network, Split) {
     (network, split)
 }
 
-fn sparse_gradients(network: &Network, split: &Split) -> Gradients {
+fn sparse_gradients(network: &Network, objective: &Objective, split: &Split) -> Gradients {
     let samples: Vec<usize> = (0..split.len()).collect();
     let mut gradients = Gradients::zeros_like(network);
-    accumulate_gradients(network, split, &samples, &mut gradients);
+    accumulate_gradients(network, objective, 0, split, &samples, &mut gradients);
     gradients
+}
+
+/// Returns the activation and objective combinations the dense reference
+/// covers:
+/// the classic recipe, tanh, squared error, an L2 penalty, and all three.
+fn variants() -> Vec<(&'static str, Activation, Objective)> {
+    let mse = Objective {
+        loss: LossKind::MeanSquaredError,
+        ..Objective::default()
+    };
+    let l2 = Objective {
+        l2: 0.01,
+        ..Objective::default()
+    };
+    let everything = Objective {
+        loss: LossKind::MeanSquaredError,
+        l2: 0.003,
+        ..Objective::default()
+    };
+    vec![
+        ("classic", Activation::Relu, Objective::default()),
+        ("tanh", Activation::Tanh, Objective::default()),
+        ("mse", Activation::Relu, mse),
+        ("l2", Activation::Relu, l2),
+        ("tanh, mse, l2", Activation::Tanh, everything),
+    ]
 }
 
 #[test]
 fn sparse_gradients_equal_dense_computation() {
-    for seed in 1..=5 {
-        let (network, split) = tiny_network(seed);
-        let sparse = sparse_gradients(&network, &split);
-        let dense = dense_gradients(&network, &split);
+    for (name, activation, objective) in variants() {
+        for seed in 1..=5 {
+            check_against_dense(name, seed, activation, &objective);
+        }
+    }
+}
+
+fn check_against_dense(name: &str, seed: u64, activation: Activation, objective: &Objective) {
+    {
+        let (network, split) = tiny_network(seed, activation);
+        let sparse = sparse_gradients(&network, objective, &split);
+        let dense = dense_gradients(&network, objective, &split);
         for (position, (ours, (weights, bias))) in sparse.layers.iter().zip(&dense).enumerate() {
             for (a, b) in ours.weights.iter().zip(weights) {
                 assert!(
                     (f64::from(*a) - b).abs() < 1e-6,
-                    "seed {seed}, layer {position} weight: {a} vs {b}"
+                    "{name}, seed {seed}, layer {position} weight: {a} vs {b}"
                 );
             }
             for (a, b) in ours.bias.iter().zip(bias) {
                 assert!(
                     (f64::from(*a) - b).abs() < 1e-6,
-                    "seed {seed}, layer {position} bias: {a} vs {b}"
+                    "{name}, seed {seed}, layer {position} bias: {a} vs {b}"
                 );
             }
         }
@@ -134,24 +196,69 @@ fn sparse_gradients_equal_dense_computation() {
 
 #[test]
 fn sparse_forward_equals_dense_forward() {
-    for seed in 1..=5 {
-        let (network, split) = tiny_network(seed);
-        let (dense, _) = dense_forward(&network, &split);
-        for (review, expected) in dense.iter().enumerate() {
-            let ours = f64::from(network.probability(split.review(review)));
-            assert!(
-                (ours - expected).abs() < 1e-6,
-                "seed {seed}, review {review}: {ours} vs {expected}"
-            );
+    for activation in Activation::ALL {
+        for seed in 1..=5 {
+            let (network, split) = tiny_network(seed, activation);
+            let (dense, _) = dense_forward(&network, &split);
+            for (review, expected) in dense.iter().enumerate() {
+                let ours = f64::from(network.probability(split.review(review)));
+                assert!(
+                    (ours - expected).abs() < 1e-6,
+                    "{activation:?}, seed {seed}, review {review}: {ours} vs {expected}"
+                );
+            }
         }
     }
 }
 
 #[test]
 fn every_parameter_matches_finite_differences() {
-    let (network, split) = tiny_network(7);
-    let analytic = sparse_gradients(&network, &split);
-    let step = 1e-4_f32;
+    for (name, activation, objective) in variants() {
+        let (network, split) = tiny_network(7, activation);
+        let analytic = sparse_gradients(&network, &objective, &split);
+        let loss = |network: &Network| dense_loss(network, &objective, &split);
+        let checked = check_finite_differences(name, &network, &analytic, 1e-4, 2e-4, loss);
+        assert_eq!(checked, 20 * 5 + 5 + 5 * 4 + 4 + 4 + 1);
+    }
+}
+
+/// With dropout the loss is the network's own training loss, whose masks
+/// depend only on the seed, the step and the review, so both sides of a
+/// finite difference drop the same units. It is computed in f32, hence the
+/// larger step and tolerance.
+#[test]
+fn dropout_gradients_match_finite_differences() {
+    for activation in Activation::ALL {
+        let objective = Objective {
+            dropout: 0.4,
+            dropout_seed: 5,
+            ..Objective::default()
+        };
+        let (network, split) = tiny_network(3, activation);
+        let samples: Vec<usize> = (0..split.len()).collect();
+        let analytic = sparse_gradients(&network, &objective, &split);
+        let loss = |network: &Network| {
+            let mut scratch = Gradients::zeros_like(network);
+            accumulate_gradients(network, &objective, 0, &split, &samples, &mut scratch).mean_loss()
+        };
+        let name = format!("dropout, {activation:?}");
+        check_finite_differences(&name, &network, &analytic, 1e-3, 5e-4, loss);
+
+        let no_dropout = sparse_gradients(&network, &Objective::default(), &split);
+        assert_ne!(analytic, no_dropout, "dropout changes the gradients");
+    }
+}
+
+/// Checks every parameter's gradient in `analytic` against central
+/// differences of `loss` and returns the number of parameters checked.
+fn check_finite_differences(
+    name: &str,
+    network: &Network,
+    analytic: &Gradients,
+    step: f32,
+    tolerance: f64,
+    loss: impl Fn(&Network) -> f64,
+) -> usize {
     let mut checked = 0;
 
     for (position, layer) in network.layers.iter().enumerate() {
@@ -177,45 +284,48 @@ fn every_parameter_matches_finite_differences() {
             };
             *plus_value += step;
             *minus_value -= step;
-            let numeric =
-                (dense_loss(&plus, &split) - dense_loss(&minus, &split)) / (2.0 * f64::from(step));
+            let numeric = (loss(&plus) - loss(&minus)) / (2.0 * f64::from(step));
             assert!(
-                (numeric - f64::from(expected)).abs() < 2e-4,
-                "layer {position}, parameter {parameter}: analytic {expected}, numeric {numeric}"
+                (numeric - f64::from(expected)).abs() < tolerance,
+                "{name}, layer {position}, parameter {parameter}: analytic {expected}, \
+                 numeric {numeric}"
             );
             checked += 1;
         }
     }
-    assert_eq!(checked, 20 * 5 + 5 + 5 * 4 + 4 + 4 + 1);
+    checked
 }
 
 /// Trains the same network with the fused step and with the plain gradient
 /// and update, and checks they stay bit-identical. With a large vocabulary
 /// many words skip batches, so rows with a zero gradient are exercised.
-fn check_fused_step(vocabulary: u32, batches: usize) {
+fn check_fused_step(vocabulary: u32, batches: usize, optimizer: Optimizer, objective: Objective) {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let network = Network::new(vocabulary as usize, &[16, 8], &mut rng);
     let split = common::synthetic_split(700, vocabulary, 11);
     let samples: Vec<usize> = (0..split.len()).rev().collect();
 
     let mut fused = network.clone();
-    let mut fused_optimizer = RmsPropState::new(RmsProp::default(), &fused);
+    let mut fused_optimizer = OptimizerState::new(optimizer, &fused);
     let mut scratch = StepScratch::new(&fused);
     let mut plain = network;
-    let mut plain_optimizer = RmsPropState::new(RmsProp::default(), &plain);
+    let mut plain_optimizer = OptimizerState::new(optimizer, &plain);
 
     for batch in samples.chunks(100).cycle().take(batches) {
         let fused_stats = train_step(
             &mut fused,
             &mut fused_optimizer,
+            &objective,
             &split,
             batch,
             &mut scratch,
         );
         let mut gradients = Gradients::zeros_like(&plain);
-        let plain_stats = accumulate_gradients(&plain, &split, batch, &mut gradients);
+        let step = plain_optimizer.steps();
+        let plain_stats =
+            accumulate_gradients(&plain, &objective, step, &split, batch, &mut gradients);
         plain_optimizer.step(&mut plain, &mut gradients);
-        assert_eq!(fused_stats, plain_stats);
+        assert_eq!(fused_stats, plain_stats, "{optimizer:?}, {objective:?}");
     }
     assert_eq!(fused, plain);
     assert_eq!(
@@ -227,10 +337,33 @@ fn check_fused_step(vocabulary: u32, batches: usize) {
 
 #[test]
 fn fused_step_equals_gradients_then_update() {
-    check_fused_step(300, 6);
+    check_fused_step(300, 6, RmsProp::default().into(), Objective::default());
 }
 
 #[test]
 fn fused_step_with_idle_rows() {
-    check_fused_step(5000, 20);
+    check_fused_step(5000, 20, RmsProp::default().into(), Objective::default());
+}
+
+#[test]
+fn fused_step_for_each_optimizer() {
+    let objectives = [
+        Objective::default(),
+        Objective {
+            loss: LossKind::MeanSquaredError,
+            l2: 0.002,
+            dropout: 0.3,
+            dropout_seed: 9,
+        },
+    ];
+    let optimizers = [
+        Optimizer::from(RmsProp::default()),
+        Adam::default().into(),
+        Sgd::default().into(),
+    ];
+    for objective in objectives {
+        for optimizer in optimizers {
+            check_fused_step(3000, 8, optimizer, objective);
+        }
+    }
 }

@@ -7,7 +7,8 @@
 
 use imdb_tui::data::Split;
 use imdb_tui::model::{
-    BatchStats, Dense, Network, RmsProp, RmsPropState, StepScratch, evaluate, train_step,
+    BatchStats, Dense, Network, Objective, OptimizerState, RmsProp, StepScratch, evaluate,
+    train_step,
 };
 use ndarray::{Array1, Array2};
 use serde::Deserialize;
@@ -78,7 +79,7 @@ fn network_from(layers: &[Layer]) -> Network {
             }
         })
         .collect();
-    Network { layers }
+    Network::from_layers(layers)
 }
 
 fn split_from(batch: &Batch) -> Split {
@@ -133,8 +134,8 @@ fn assert_probabilities_match(network: &Network, split: &Split, expected: &[f64]
     }
 }
 
-fn optimizer(learning_rate: f32, network: &Network) -> RmsPropState {
-    RmsPropState::new(
+fn optimizer(learning_rate: f32, network: &Network) -> OptimizerState {
+    OptimizerState::new(
         RmsProp {
             learning_rate,
             ..RmsProp::default()
@@ -155,8 +156,15 @@ fn train_on_batch_matches_keras() {
         let mut scratch = StepScratch::new(&network);
 
         for step in 0..case.step_losses.len() {
-            let stats = train_step(&mut network, &mut optimizer, &split, &samples, &mut scratch);
-            let after = evaluate(&network, &split, &samples);
+            let stats = train_step(
+                &mut network,
+                &mut optimizer,
+                &Objective::default(),
+                &split,
+                &samples,
+                &mut scratch,
+            );
+            let after = evaluate(&network, &Objective::default(), &split, &samples);
 
             let name = &case.name;
             assert_close(
@@ -193,7 +201,14 @@ fn fit_epoch_means_match_keras() {
     for epoch in 0..case.epochs {
         let mut epoch_stats = BatchStats::default();
         for batch in samples.chunks(case.batch_size) {
-            let stats = train_step(&mut network, &mut optimizer, &split, batch, &mut scratch);
+            let stats = train_step(
+                &mut network,
+                &mut optimizer,
+                &Objective::default(),
+                &split,
+                batch,
+                &mut scratch,
+            );
             epoch_stats.add(stats);
         }
         assert_close(

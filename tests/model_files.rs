@@ -8,8 +8,8 @@ mod common;
 use std::path::Path;
 
 use imdb_tui::data::Vocabulary;
-use imdb_tui::model::Network;
 use imdb_tui::model::io::{ModelError, TrainingRecord, info_path, load, save};
+use imdb_tui::model::{Activation, Network};
 use imdb_tui::train::{RunConfig, RunKind, TestMetrics};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -60,6 +60,28 @@ fn saved_model_loads_unchanged() {
     assert_eq!(loaded.info.epochs_trained, 4);
     assert_eq!(loaded.info.test.map(|test| test.accuracy), Some(0.885));
     assert!(info_path(&path).exists());
+}
+
+#[test]
+fn model_loads_with_its_own_architecture() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let network = Network::new(30, &[8, 8, 8], &mut rng).with_activation(Activation::Tanh);
+    let path = folder.path().join("tanh.npz");
+    save(&path, &network, &vocabulary(30), &record()).expect("save the model");
+
+    let loaded = load(&path).expect("load the model");
+    assert_eq!(loaded.network, network);
+    assert_eq!(loaded.network.activation, Activation::Tanh);
+    assert_eq!(loaded.info.hidden_units, [8, 8, 8]);
+    assert_eq!(loaded.info.run.activation, Activation::Tanh);
+    let review = [1, 4, 9, 29];
+    assert_eq!(
+        loaded.network.probability(&review),
+        network.probability(&review)
+    );
+    let relu = network.clone().with_activation(Activation::Relu);
+    assert_ne!(relu.probability(&review), network.probability(&review));
 }
 
 #[test]

@@ -13,8 +13,8 @@ use multiversion::multiversion;
 use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 
-use super::loss::{binary_cross_entropy, logit_gradient};
 use super::network::{Dense, Network, sigmoid};
+use super::objective::{DropoutMask, Objective};
 use crate::data::Split;
 
 /// Reviews per parallel work item. Fixed, so results are bit-identical on
@@ -68,29 +68,52 @@ impl BatchStats {
         self.correct += other.correct;
         self.reviews += other.reviews;
     }
+
+    /// Adds a loss term shared by every review, such as the L2 penalty.
+    pub(crate) fn add_penalty(&mut self, penalty: f64) {
+        if penalty != 0.0 {
+            self.loss_sum += penalty * self.reviews as f64;
+        }
+    }
 }
 
 /// Returns the loss and accuracy counts of `samples` without computing
-/// gradients.
-pub fn evaluate(network: &Network, split: &Split, samples: &[usize]) -> BatchStats {
-    samples
+/// gradients: no dropout, and the L2 penalty added to every review's loss.
+pub fn evaluate(
+    network: &Network,
+    objective: &Objective,
+    split: &Split,
+    samples: &[usize],
+) -> BatchStats {
+    let mut stats = samples
         .par_chunks(CHUNK_REVIEWS)
-        .map(|chunk| evaluate_chunk(network, split, chunk))
+        .map(|chunk| evaluate_chunk(network, objective, split, chunk))
         .collect::<Vec<_>>()
         .into_iter()
         .fold(BatchStats::default(), |mut total, stats| {
             total.add(stats);
             total
-        })
+        });
+    stats.add_penalty(objective.penalty(network));
+    stats
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
-fn evaluate_chunk(network: &Network, split: &Split, chunk: &[usize]) -> BatchStats {
+fn evaluate_chunk(
+    network: &Network,
+    objective: &Objective,
+    split: &Split,
+    chunk: &[usize],
+) -> BatchStats {
     let mut workspace = Workspace::new(network);
     let mut stats = BatchStats::default();
     for &sample in chunk {
-        let probability = sigmoid(workspace.forward(network, split.review(sample)));
-        stats.add(review_stats(probability, split.labels[sample]));
+        let logit = workspace.forward::<false>(network, split.review(sample), None);
+        stats.add(review_stats(
+            objective,
+            sigmoid(logit),
+            split.labels[sample],
+        ));
     }
     stats
 }
@@ -114,27 +137,41 @@ pub(crate) struct ChunkResult {
     pub(crate) block_counts: Vec<u32>,
 }
 
-/// Runs the forward and backward pass of every review in `chunk`, with
-/// `scale` the weight of one review's loss in the batch mean.
+/// What every chunk of one step shares besides the network and the data.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StepJob {
+    pub(crate) objective: Objective,
+    /// Number of the step in the run, which seeds the dropout masks.
+    pub(crate) step: u64,
+    /// Weight of one review's loss in the batch mean.
+    pub(crate) scale: f32,
+}
+
+/// Runs the forward and backward pass of every review in `chunk`.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
 pub(crate) fn backward_chunk(
     network: &Network,
     split: &Split,
     chunk: &[usize],
-    scale: f32,
+    job: StepJob,
     partition: RowPartition,
     result: &mut ChunkResult,
 ) {
     let mut workspace = Workspace::new(network);
     result.reset(network, partition);
+    let objective = &job.objective;
 
     for (position, &sample) in chunk.iter().enumerate() {
         let label = split.labels[sample];
         let indices = split.review(sample);
-        let probability = sigmoid(workspace.forward(network, indices));
-        result.stats.add(review_stats(probability, label));
+        let mut mask = objective.dropout_mask(job.step, sample);
+        let logit = workspace.forward::<true>(network, indices, mask.as_mut());
+        let probability = sigmoid(logit);
+        result
+            .stats
+            .add(review_stats(objective, probability, label));
 
-        let delta = logit_gradient(probability, f32::from(label)) * scale;
+        let delta = objective.loss.logit_gradient(probability, f32::from(label)) * job.scale;
         workspace.backward(network, delta, &mut result.gradients);
         result.first_deltas.extend_from_slice(&workspace.delta);
         for &index in indices {
@@ -245,9 +282,9 @@ fn small_gradients(network: &Network) -> Gradients {
     Gradients { layers }
 }
 
-fn review_stats(probability: f32, label: u8) -> BatchStats {
+fn review_stats(objective: &Objective, probability: f32, label: u8) -> BatchStats {
     BatchStats {
-        loss_sum: f64::from(binary_cross_entropy(probability, f32::from(label))),
+        loss_sum: f64::from(objective.loss.of(probability, f32::from(label))),
         correct: usize::from((probability > 0.5) == (label == 1)),
         reviews: 1,
     }
@@ -255,8 +292,12 @@ fn review_stats(probability: f32, label: u8) -> BatchStats {
 
 /// Buffers for one review's forward and backward pass.
 struct Workspace {
-    /// Output of each hidden layer after ReLU.
+    /// Output of each hidden layer after its activation and dropout.
     activations: Vec<Vec<f32>>,
+    /// Derivative of each hidden layer's output with respect to its
+    /// pre-activation value, dropout factor included; filled by a training
+    /// forward pass.
+    derivatives: Vec<Vec<f32>>,
     /// Transposed weights `(units, inputs)` of every layer but the first,
     /// so the backward pass multiplies by contiguous rows.
     transposed: Vec<Vec<f32>>,
@@ -269,7 +310,7 @@ struct Workspace {
 impl Workspace {
     fn new(network: &Network) -> Self {
         let hidden = network.layers.len().saturating_sub(1);
-        let activations = network.layers[..hidden]
+        let activations: Vec<Vec<f32>> = network.layers[..hidden]
             .iter()
             .map(|layer| vec![0.0; layer.units()])
             .collect();
@@ -280,6 +321,7 @@ impl Workspace {
             .map(|layer| layer.weights.t().iter().copied().collect())
             .collect();
         Self {
+            derivatives: activations.clone(),
             activations,
             transposed,
             delta: Vec::new(),
@@ -287,9 +329,17 @@ impl Workspace {
         }
     }
 
-    /// Runs the forward pass and returns the output logit.
+    /// Runs the forward pass and returns the output logit. A training pass
+    /// (`TRAIN`) applies `dropout` and keeps the derivatives for
+    /// [`Self::backward`].
     #[inline(always)]
-    fn forward(&mut self, network: &Network, indices: &[u32]) -> f32 {
+    fn forward<const TRAIN: bool>(
+        &mut self,
+        network: &Network,
+        indices: &[u32],
+        mut dropout: Option<&mut DropoutMask>,
+    ) -> f32 {
+        let activation = network.activation;
         let hidden = self.activations.len();
         for position in 0..hidden {
             let (before, current) = self.activations.split_at_mut(position);
@@ -300,7 +350,18 @@ impl Workspace {
                 before.last().map(Vec::as_slice),
                 indices,
             );
-            output.iter_mut().for_each(|value| *value = value.max(0.0));
+            activation.apply(output);
+            if TRAIN {
+                let derivatives = &mut self.derivatives[position];
+                for (derivative, value) in derivatives.iter_mut().zip(output.iter_mut()) {
+                    *derivative = activation.derivative(*value);
+                    if let Some(mask) = dropout.as_deref_mut() {
+                        let factor = mask.next_factor();
+                        *value *= factor;
+                        *derivative *= factor;
+                    }
+                }
+            }
         }
 
         let mut logit = [0.0];
@@ -317,7 +378,8 @@ impl Workspace {
 
     /// Adds this review's gradients (for logit delta `delta`) to
     /// `gradients`, except the first layer's weights, and leaves the first
-    /// layer's output delta in `self.delta`.
+    /// layer's output delta in `self.delta`. Needs a training forward pass
+    /// of the same review first.
     #[inline(always)]
     fn backward(&mut self, network: &Network, delta: f32, gradients: &mut Gradients) {
         self.delta.clear();
@@ -338,8 +400,8 @@ impl Workspace {
                 outer_add(weights, input, &self.delta);
             }
 
-            // previous_delta = (weights · delta) masked by the ReLU of the
-            // layer below, summed as rows of the transposed weights.
+            // previous_delta = (weights · delta) times the derivative of
+            // the layer below, summed as rows of the transposed weights.
             self.previous_delta.clear();
             self.previous_delta.resize(input.len(), 0.0);
             let rows = self.transposed[position - 1].chunks_exact(input.len().max(1));
@@ -351,12 +413,8 @@ impl Workspace {
             }
             self.previous_delta
                 .iter_mut()
-                .zip(input)
-                .for_each(|(p, &a)| {
-                    if a <= 0.0 {
-                        *p = 0.0;
-                    }
-                });
+                .zip(&self.derivatives[position - 1])
+                .for_each(|(p, &derivative)| *p *= derivative);
             std::mem::swap(&mut self.delta, &mut self.previous_delta);
         }
     }

@@ -97,7 +97,12 @@ pub fn save(
         format_version: FORMAT_VERSION,
         tokenizer_version: TOKENIZER_VERSION,
         hidden_units: network.hidden_units(),
-        run: record.run.clone(),
+        // The network's own activation, whatever the record says, so the
+        // file always loads as the network that was saved.
+        run: RunConfig {
+            activation: network.activation,
+            ..record.run.clone()
+        },
         epochs_trained: record.epochs_trained,
         test: record.test,
         data_source: record.data_source.clone(),
@@ -192,7 +197,10 @@ pub fn load(weights: &Path) -> Result<SavedModel, ModelError> {
     }
 
     Ok(SavedModel {
-        network: Network { layers },
+        network: Network {
+            layers,
+            activation: info.run.activation,
+        },
         vocabulary: Vocabulary::new(info.vocabulary.clone()),
         info,
     })

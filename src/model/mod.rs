@@ -4,12 +4,15 @@ mod backprop;
 pub mod io;
 pub mod loss;
 mod network;
+mod objective;
+mod optimizer;
 mod recipe;
-mod rmsprop;
 mod step;
+mod update;
 
 pub use backprop::{BatchStats, Gradients, evaluate};
 pub use network::{Dense, Network, sigmoid};
+pub use objective::Objective;
+pub use optimizer::{Adam, Optimizer, OptimizerState, RmsProp, Sgd};
 pub use recipe::{Activation, LossKind, OptimizerKind};
-pub use rmsprop::{RmsProp, RmsPropState};
 pub use step::{StepScratch, accumulate_gradients, train_step};

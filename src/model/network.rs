@@ -3,6 +3,7 @@ use ndarray::{Array1, Array2};
 use rand::{Rng, RngExt};
 
 use super::backprop::layer_forward;
+use super::recipe::Activation;
 
 /// One fully connected layer.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,14 +36,17 @@ impl Dense {
     }
 }
 
-/// Dense ReLU layers on a multi-hot input, then one sigmoid unit.
+/// Dense hidden layers on a multi-hot input, then one sigmoid unit.
 ///
 /// `layers[0]` takes the multi-hot vector (`inputs` = vocabulary size), each
-/// later hidden layer takes the previous layer's output, and the last layer
-/// has one unit whose sigmoid is the probability that a review is positive.
+/// later hidden layer takes the previous layer's output through
+/// `activation`, and the last layer has one unit whose sigmoid is the
+/// probability that a review is positive.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
     pub layers: Vec<Dense>,
+    /// Activation of every hidden layer.
+    pub activation: Activation,
 }
 
 impl Network {
@@ -55,7 +59,22 @@ impl Network {
             layers.push(Dense::glorot_uniform(fan_in, units, rng));
             fan_in = units;
         }
-        Self { layers }
+        Self::from_layers(layers)
+    }
+
+    /// Returns a ReLU network of `layers`, input side first.
+    pub fn from_layers(layers: Vec<Dense>) -> Self {
+        Self {
+            layers,
+            activation: Activation::Relu,
+        }
+    }
+
+    /// Returns the network with `activation` on its hidden layers. The
+    /// initial weights do not depend on the activation, as in Keras.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
     }
 
     /// Size of the multi-hot input, which is the vocabulary size.
@@ -107,9 +126,7 @@ fn forward_with(network: &Network, indices: &[u32], current: &mut [f32], next: &
     layer_forward(&mut current[..width], first, None, indices);
 
     for layer in rest {
-        current[..width]
-            .iter_mut()
-            .for_each(|value| *value = value.max(0.0));
+        network.activation.apply(&mut current[..width]);
         let units = layer.units();
         layer_forward(&mut next[..units], layer, Some(&current[..width]), indices);
         std::mem::swap(&mut current, &mut next);

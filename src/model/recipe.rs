@@ -38,8 +38,34 @@ pub enum OptimizerKind {
 impl Activation {
     pub const ALL: [Self; 2] = [Self::Relu, Self::Tanh];
 
-    /// The name used in options, files and charts, the same in every
-    /// language.
+    /// Replaces each pre-activation value in `values` by its activation.
+    #[inline(always)]
+    pub(crate) fn apply(self, values: &mut [f32]) {
+        match self {
+            Self::Relu => values.iter_mut().for_each(|value| *value = value.max(0.0)),
+            Self::Tanh => values.iter_mut().for_each(|value| *value = value.tanh()),
+        }
+    }
+
+    /// Returns the derivative of the activation at the point whose
+    /// activation is `output`: 1 or 0 for ReLU (0 at the kink, as JAX
+    /// takes it), `1 - output²` for tanh.
+    #[inline(always)]
+    pub(crate) fn derivative(self, output: f32) -> f32 {
+        match self {
+            Self::Relu => {
+                if output > 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Self::Tanh => 1.0 - output * output,
+        }
+    }
+
+    /// Returns the name used in options, files and charts, the same in
+    /// every language.
     pub fn name(self) -> &'static str {
         match self {
             Self::Relu => "relu",
@@ -51,7 +77,7 @@ impl Activation {
 impl LossKind {
     pub const ALL: [Self; 2] = [Self::BinaryCrossEntropy, Self::MeanSquaredError];
 
-    /// The option value, as `--loss` takes it.
+    /// Returns the option value, as `--loss` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Self::BinaryCrossEntropy => "bce",
@@ -63,7 +89,7 @@ impl LossKind {
 impl OptimizerKind {
     pub const ALL: [Self; 3] = [Self::RmsProp, Self::Adam, Self::SgdMomentum];
 
-    /// The option value, as `--optimizer` takes it.
+    /// Returns the option value, as `--optimizer` takes it.
     pub fn name(self) -> &'static str {
         match self {
             Self::RmsProp => "rmsprop",

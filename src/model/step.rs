@@ -11,26 +11,34 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::backprop::{
-    BLOCK_ROWS, BatchStats, CHUNK_REVIEWS, ChunkResult, Gradients, RowPartition, add_row,
+    BLOCK_ROWS, BatchStats, CHUNK_REVIEWS, ChunkResult, Gradients, RowPartition, StepJob, add_row,
     backward_chunk, unpack_row_update,
 };
 use super::network::{Dense, Network};
-use super::rmsprop::{RmsProp, RmsPropState, update_inline};
+use super::objective::Objective;
+use super::optimizer::{OptimizerState, slot_layers};
+use super::update::Update;
 use crate::data::Split;
 
-/// Adds the gradient of the mean loss over `samples` (review numbers in
+/// Adds the gradient of `objective` over `samples` (review numbers in
 /// `split`) to `gradients`, and returns the batch's loss and accuracy,
 /// measured with the weights before any update, as Keras reports them.
+/// `step` is the step number that seeds the dropout masks; the first step
+/// of a run is 0.
 pub fn accumulate_gradients(
     network: &Network,
+    objective: &Objective,
+    step: u64,
     split: &Split,
     samples: &[usize],
     gradients: &mut Gradients,
 ) -> BatchStats {
     let partition = RowPartition::for_current_threads();
     let mut chunks = Vec::new();
-    backward_chunks(network, split, samples, partition, &mut chunks);
-    let stats = add_small_gradients(gradients, &chunks);
+    let job = step_job(objective, step, samples);
+    backward_chunks(network, split, samples, job, partition, &mut chunks);
+    let mut stats = add_small_gradients(gradients, &chunks);
+    stats.add_penalty(objective.penalty(network));
     if let Some(first) = gradients.layers.first_mut() {
         let units = first.units();
         if let Some(flat) = first.weights.as_slice_mut() {
@@ -43,7 +51,29 @@ pub fn accumulate_gradients(
                 });
         }
     }
+    add_penalty_gradients(network, objective, gradients);
     stats
+}
+
+/// Adds the L2 penalty's gradient `2 l2 w` to every weight's gradient.
+fn add_penalty_gradients(network: &Network, objective: &Objective, gradients: &mut Gradients) {
+    if objective.l2 == 0.0 {
+        return;
+    }
+    let decay = 2.0 * objective.l2;
+    for (layer, gradient) in network.layers.iter().zip(&mut gradients.layers) {
+        gradient
+            .weights
+            .zip_mut_with(&layer.weights, |g, &w| *g += decay * w);
+    }
+}
+
+fn step_job(objective: &Objective, step: u64, samples: &[usize]) -> StepJob {
+    StepJob {
+        objective: *objective,
+        step,
+        scale: 1.0 / samples.len().max(1) as f32,
+    }
 }
 
 /// Buffers of [`train_step`], kept between steps so that a step allocates
@@ -73,12 +103,13 @@ impl StepScratch {
     }
 }
 
-/// Trains `network` on one batch: computes the gradient of the mean loss
-/// over `samples` and applies one RMSprop update to every parameter.
-/// Returns the batch's loss and accuracy before the update.
+/// Trains `network` on one batch: computes the gradient of `objective`
+/// over `samples` and applies one update of `optimizer` to every
+/// parameter. Returns the batch's loss and accuracy before the update.
 pub fn train_step(
     network: &mut Network,
-    optimizer: &mut RmsPropState,
+    optimizer: &mut OptimizerState,
+    objective: &Objective,
     split: &Split,
     samples: &[usize],
     scratch: &mut StepScratch,
@@ -89,36 +120,41 @@ pub fn train_step(
         chunks,
         parts,
     } = scratch;
-    backward_chunks(network, split, samples, partition, chunks);
+    let job = step_job(objective, optimizer.steps(), samples);
+    backward_chunks(network, split, samples, job, partition, chunks);
     let chunks = &chunks[..samples.len().div_ceil(CHUNK_REVIEWS)];
-    let stats = add_small_gradients(gradients, chunks);
-    let settings = optimizer.settings;
+    let mut stats = add_small_gradients(gradients, chunks);
+    stats.add_penalty(objective.penalty(network));
+    let update = optimizer.begin_step(objective.l2);
 
-    let layers = network
-        .layers
-        .iter_mut()
-        .zip(&mut optimizer.velocities.layers)
-        .zip(&mut gradients.layers)
-        .enumerate();
-    for (position, ((layer, velocity), gradient)) in layers {
+    let layers = network.layers.iter_mut().zip(&mut gradients.layers);
+    for (position, (layer, gradient)) in layers.enumerate() {
+        let (first, second) = slot_layers(&mut optimizer.slots, position);
+        let (first_weights, first_bias) = first.map(split_dense).unzip();
+        let (second_weights, second_bias) = second.map(split_dense).unzip();
         if position == 0 {
-            update_first_weights(settings, layer, velocity, partition, chunks, parts);
+            let slots = [first_weights, second_weights];
+            update_first_weights(update, layer, slots, partition, chunks, parts);
         } else {
             update_array(
-                settings,
+                update,
                 &mut layer.weights,
-                &mut velocity.weights,
+                [first_weights, second_weights],
                 &mut gradient.weights,
             );
         }
         update_array(
-            settings,
+            update.without_decay(),
             &mut layer.bias,
-            &mut velocity.bias,
+            [first_bias, second_bias],
             &mut gradient.bias,
         );
     }
     stats
+}
+
+fn split_dense(layer: &mut Dense) -> (&mut ndarray::Array2<f32>, &mut ndarray::Array1<f32>) {
+    (&mut layer.weights, &mut layer.bias)
 }
 
 /// Runs the backward pass of `samples` in chunks of [`CHUNK_REVIEWS`],
@@ -127,10 +163,10 @@ fn backward_chunks(
     network: &Network,
     split: &Split,
     samples: &[usize],
+    job: StepJob,
     partition: RowPartition,
     chunks: &mut Vec<ChunkResult>,
 ) {
-    let scale = 1.0 / samples.len().max(1) as f32;
     let needed = samples.len().div_ceil(CHUNK_REVIEWS);
     if chunks.len() < needed {
         chunks.resize_with(needed, ChunkResult::default);
@@ -138,9 +174,7 @@ fn backward_chunks(
     samples
         .par_chunks(CHUNK_REVIEWS)
         .zip(chunks[..needed].par_iter_mut())
-        .for_each(|(chunk, result)| {
-            backward_chunk(network, split, chunk, scale, partition, result)
-        });
+        .for_each(|(chunk, result)| backward_chunk(network, split, chunk, job, partition, result));
 }
 
 /// Adds the chunks' gradients of all parameters but the first layer's
@@ -160,19 +194,25 @@ fn add_small_gradients(gradients: &mut Gradients, chunks: &[ChunkResult]) -> Bat
     stats
 }
 
+/// Updates a small array on the calling thread. `slots` are the
+/// optimizer's first and second values, where it keeps them.
 fn update_array<D: ndarray::Dimension>(
-    settings: RmsProp,
+    update: Update,
     variables: &mut ndarray::Array<f32, D>,
-    velocities: &mut ndarray::Array<f32, D>,
+    slots: [Option<&mut ndarray::Array<f32, D>>; 2],
     gradients: &mut ndarray::Array<f32, D>,
 ) {
-    if let (Some(variables), Some(velocities), Some(gradients)) = (
-        variables.as_slice_mut(),
-        velocities.as_slice_mut(),
-        gradients.as_slice_mut(),
-    ) {
-        settings.update(variables, velocities, gradients);
-    }
+    let (Some(variables), Some(gradients)) = (variables.as_slice_mut(), gradients.as_slice_mut())
+    else {
+        return;
+    };
+    let [first, second] = slots.map(|slot| slot.and_then(|slot| slot.as_slice_mut()));
+    update.apply(
+        variables,
+        first.unwrap_or_default(),
+        second.unwrap_or_default(),
+        gradients,
+    );
 }
 
 /// Scratch space of one part of the first layer's update.
@@ -190,45 +230,53 @@ pub(crate) struct PartScratch {
 }
 
 fn update_first_weights(
-    settings: RmsProp,
+    update: Update,
     layer: &mut Dense,
-    velocity: &mut Dense,
+    slots: [Option<&mut ndarray::Array2<f32>>; 2],
     partition: RowPartition,
     chunks: &[ChunkResult],
     scratch: &mut Vec<PartScratch>,
 ) {
     let units = layer.units();
-    let (Some(weights), Some(velocities)) = (
-        layer.weights.as_slice_mut(),
-        velocity.weights.as_slice_mut(),
-    ) else {
+    let Some(weights) = layer.weights.as_slice_mut() else {
         return;
     };
     if scratch.len() < partition.parts {
         scratch.resize_with(partition.parts, PartScratch::default);
     }
+    let [first, second] = slots.map(|slot| {
+        let values = slot
+            .and_then(|slot| slot.as_slice_mut())
+            .unwrap_or_default();
+        distribute_blocks(values, units, partition)
+    });
     let weight_parts = distribute_blocks(weights, units, partition);
-    let velocity_parts = distribute_blocks(velocities, units, partition);
 
     weight_parts
         .into_par_iter()
-        .zip(velocity_parts)
+        .zip(first)
+        .zip(second)
         .zip(scratch[..partition.parts].par_iter_mut())
         .enumerate()
-        .for_each(|(part, ((mut weights, mut velocities), scratch))| {
-            sort_updates(scratch, part, partition, chunks, weights.len());
-            let rows = PartRows {
-                weights: &mut weights,
-                velocities: &mut velocities,
-            };
-            update_part(settings, rows, scratch, chunks, units);
-        });
+        .for_each(
+            |(part, (((mut weights, mut first), mut second), scratch))| {
+                sort_updates(scratch, part, partition, chunks, weights.len());
+                let rows = PartRows {
+                    weights: &mut weights,
+                    first: &mut first,
+                    second: &mut second,
+                };
+                update_part(update, rows, scratch, chunks, units);
+            },
+        );
 }
 
-/// One part's blocks of the first layer's weights and velocities.
+/// One part's blocks of the first layer's weights and of the optimizer's
+/// values for them. A slot the optimizer does not keep has no blocks.
 struct PartRows<'a, 'b> {
     weights: &'a mut [&'b mut [f32]],
-    velocities: &'a mut [&'b mut [f32]],
+    first: &'a mut [&'b mut [f32]],
+    second: &'a mut [&'b mut [f32]],
 }
 
 /// Splits a flat `(rows, units)` matrix into blocks of [`BLOCK_ROWS`] rows
@@ -309,7 +357,7 @@ fn sort_updates(
 /// block's rows.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
 fn update_part(
-    settings: RmsProp,
+    update: Update,
     rows: PartRows,
     scratch: &mut PartScratch,
     chunks: &[ChunkResult],
@@ -317,7 +365,8 @@ fn update_part(
 ) {
     let PartRows {
         weights,
-        velocities,
+        first,
+        second,
     } = rows;
     let PartScratch {
         sorted,
@@ -329,11 +378,8 @@ fn update_part(
     block_gradient.resize(BLOCK_ROWS * units, 0.0);
     let mut start = 0;
 
-    let blocks = weights
-        .iter_mut()
-        .zip(velocities.iter_mut())
-        .zip(block_ends.iter());
-    for ((weights, velocities), &end) in blocks {
+    let blocks = weights.iter_mut().zip(block_ends.iter()).enumerate();
+    for (block, (weights, &end)) in blocks {
         for &packed in &sorted[start..end] {
             let (chunk, position, row) = unpack_update(packed);
             let delta_start = position * units;
@@ -342,12 +388,17 @@ fn update_part(
         }
         start = end;
 
-        // Rows without a delta have a zero gradient, for which the update
-        // keeps the weights and multiplies the velocity by rho, as Keras
-        // does. One pass over the whole block, without a branch per row,
-        // is faster than skipping them.
+        // Rows without a delta have a zero gradient (plus the L2 term),
+        // for which the update still changes the optimizer's values, as
+        // Keras does: RMSprop multiplies the velocity by rho. One pass over
+        // the whole block, without a branch per row, is faster than
+        // skipping them.
         let length = weights.len();
-        update_inline(settings, weights, velocities, &mut block_gradient[..length]);
+        let first = first.get_mut(block).map_or(&mut [][..], |rows| &mut **rows);
+        let second = second
+            .get_mut(block)
+            .map_or(&mut [][..], |rows| &mut **rows);
+        update.apply(weights, first, second, &mut block_gradient[..length]);
     }
 }
 

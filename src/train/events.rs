@@ -136,6 +136,14 @@ pub enum FailureReason {
     InvalidLearningRate {
         learning_rate: f32,
     },
+    /// A dropout rate outside `[0, 1)`.
+    InvalidDropout {
+        dropout: f32,
+    },
+    /// An L2 factor that is negative or not finite.
+    InvalidL2 {
+        l2: f32,
+    },
     /// An exploration run would hold out all training reviews.
     ValidationTooLarge {
         validation: usize,
@@ -180,6 +188,14 @@ impl std::fmt::Display for FailureReason {
             Self::InvalidLearningRate { learning_rate } => write!(
                 formatter,
                 "invalid learning rate {learning_rate}: use a positive number such as 0.001"
+            ),
+            Self::InvalidDropout { dropout } => write!(
+                formatter,
+                "invalid dropout rate {dropout}: use a fraction from 0 up to, not including, 1"
+            ),
+            Self::InvalidL2 { l2 } => write!(
+                formatter,
+                "invalid L2 factor {l2}: use 0 or a positive number such as 0.001"
             ),
             Self::ValidationTooLarge {
                 validation,

@@ -10,7 +10,9 @@ use rand_chacha::ChaCha8Rng;
 
 use super::events::{EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent};
 use crate::data::Dataset;
-use crate::model::{BatchStats, Network, RmsProp, RmsPropState, StepScratch, evaluate, train_step};
+use crate::model::{
+    BatchStats, Network, Objective, Optimizer, OptimizerState, StepScratch, evaluate, train_step,
+};
 
 /// Trains one run and sends its events to `emit`; the last event is always
 /// `Finished`, `Cancelled` or `Failed`. `cancel` is checked before every
@@ -67,16 +69,18 @@ fn train_epochs(
     validate(dataset, config).map_err(|reason| TrainEvent::Failed { reason })?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut network = Network::new(dataset.vocabulary.len(), &config.hidden_units, &mut rng);
+    let mut network = Network::new(dataset.vocabulary.len(), &config.hidden_units, &mut rng)
+        .with_activation(config.activation);
     let (mut training, validation) = split_samples(dataset, config, &mut rng);
 
-    let mut optimizer = RmsPropState::new(
-        RmsProp {
-            learning_rate: config.learning_rate,
-            ..RmsProp::default()
-        },
-        &network,
-    );
+    let optimizer = Optimizer::new(config.optimizer, config.learning_rate);
+    let mut optimizer = OptimizerState::new(optimizer, &network);
+    let objective = Objective {
+        loss: config.loss,
+        l2: config.l2,
+        dropout: config.dropout,
+        dropout_seed: config.seed,
+    };
     let mut scratch = StepScratch::new(&network);
     let batches = training.len().div_ceil(config.batch_size);
 
@@ -94,6 +98,7 @@ fn train_epochs(
             let stats = train_step(
                 &mut network,
                 &mut optimizer,
+                &objective,
                 &dataset.train,
                 samples,
                 &mut scratch,
@@ -109,8 +114,8 @@ fn train_epochs(
             });
         }
 
-        let validation_stats =
-            (!validation.is_empty()).then(|| evaluate(&network, &dataset.train, &validation));
+        let validation_stats = (!validation.is_empty())
+            .then(|| evaluate(&network, &objective, &dataset.train, &validation));
         let metrics = EpochMetrics {
             epoch,
             train_loss: epoch_stats.mean_loss(),
@@ -130,7 +135,7 @@ fn train_epochs(
 
     let test = (config.kind == RunKind::Final).then(|| {
         let samples: Vec<usize> = (0..dataset.test.len()).collect();
-        let stats = evaluate(&network, &dataset.test, &samples);
+        let stats = evaluate(&network, &objective, &dataset.test, &samples);
         TestMetrics {
             loss: stats.mean_loss(),
             accuracy: stats.accuracy(),
@@ -181,6 +186,14 @@ fn validate(dataset: &Dataset, config: &RunConfig) -> Result<(), FailureReason> 
         return Err(FailureReason::InvalidLearningRate {
             learning_rate: config.learning_rate,
         });
+    }
+    if !(0.0..1.0).contains(&config.dropout) {
+        return Err(FailureReason::InvalidDropout {
+            dropout: config.dropout,
+        });
+    }
+    if !(config.l2.is_finite() && config.l2 >= 0.0) {
+        return Err(FailureReason::InvalidL2 { l2: config.l2 });
     }
     if config.kind == RunKind::Exploration && config.validation_size >= reviews {
         return Err(FailureReason::ValidationTooLarge {
