@@ -164,6 +164,7 @@ fn main() -> anyhow::Result<()> {
         });
 
         let command_events = event_sender.clone();
+        let command_dataset = Arc::clone(&dataset);
         tokio::spawn(async move {
             let mut cancel = Arc::new(AtomicBool::new(false));
             while let Some(command) = command_receiver.recv().await {
@@ -177,6 +178,12 @@ fn main() -> anyhow::Result<()> {
                             Arc::clone(&cancel),
                             command_events.clone(),
                         );
+                    }
+                    // The demo has one vocabulary, so it sends the same
+                    // dataset again for any size.
+                    Command::PrepareData { .. } => {
+                        let _ =
+                            command_events.send(AppEvent::DataReady(Arc::clone(&command_dataset)));
                     }
                     Command::Cancel => cancel.store(true, Ordering::Relaxed),
                     Command::SaveModel { .. } => {

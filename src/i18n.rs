@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::train::FailureReason;
+use crate::train::{Allowed, FailureReason, Field};
 
 /// Language of the user-facing text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -362,6 +362,31 @@ pub enum Msg<'a> {
         folder: &'a str,
         path: &'a str,
     },
+    HelpSettings,
+    SettingsTitle,
+    /// Line of the settings panel on editing and on the effect of Enter.
+    SettingsIntro,
+    SettingsKeys,
+    /// Label of a settings field.
+    SettingName {
+        field: Field,
+    },
+    /// The allowed values of a settings field, short enough for a column.
+    SettingRange {
+        allowed: Allowed,
+    },
+    /// A command-line option with a value that its field does not allow.
+    InvalidSetting {
+        option: &'a str,
+        value: &'a str,
+        allowed: Allowed,
+    },
+    /// The settings panel rejected Enter because of this field's value.
+    SettingRejected {
+        field: Field,
+        value: &'a str,
+        allowed: Allowed,
+    },
     ModelFilesSaved {
         weights: &'a str,
         info: &'a str,
@@ -518,6 +543,77 @@ fn place_zh(place: &str) -> String {
         }
     }
     place.to_owned()
+}
+
+/// Words a whole-number bound, writing the largest `u64` as `2^64-1`.
+fn whole_bound(value: u64) -> String {
+    if value == u64::MAX {
+        "2^64-1".to_owned()
+    } else {
+        format_count(value)
+    }
+}
+
+fn range_en(allowed: Allowed) -> String {
+    match allowed {
+        Allowed::Whole { min, max } => format!("{} to {}", whole_bound(min), whole_bound(max)),
+        Allowed::Decimal {
+            min,
+            max,
+            above_min: true,
+        } => format!("above {min}, up to {max}"),
+        Allowed::Decimal { min, max, .. } => format!("{min} to {max}"),
+        Allowed::Choice(names) => names.join(", "),
+    }
+}
+
+fn range_zh(allowed: Allowed) -> String {
+    match allowed {
+        Allowed::Whole { min, max } => format!("{} 到 {}", whole_bound(min), whole_bound(max)),
+        Allowed::Decimal {
+            min,
+            max,
+            above_min: true,
+        } => format!("大于 {min}，不超过 {max}"),
+        Allowed::Decimal { min, max, .. } => format!("{min} 到 {max}"),
+        Allowed::Choice(names) => names.join("、"),
+    }
+}
+
+fn field_name_en(field: Field) -> &'static str {
+    match field {
+        Field::HiddenLayers => "Hidden layers",
+        Field::Units => "Units per layer",
+        Field::Activation => "Activation",
+        Field::Loss => "Loss",
+        Field::Optimizer => "Optimizer",
+        Field::LearningRate => "Learning rate",
+        Field::BatchSize => "Batch size",
+        Field::ValidationSize => "Validation reviews",
+        Field::VocabSize => "Vocabulary size",
+        Field::Dropout => "Dropout",
+        Field::L2 => "L2 penalty",
+        Field::Epochs => "Epochs",
+        Field::Seed => "Seed",
+    }
+}
+
+fn field_name_zh(field: Field) -> &'static str {
+    match field {
+        Field::HiddenLayers => "隐藏层数",
+        Field::Units => "每层单元数",
+        Field::Activation => "激活函数",
+        Field::Loss => "损失函数",
+        Field::Optimizer => "优化器",
+        Field::LearningRate => "学习率",
+        Field::BatchSize => "批大小",
+        Field::ValidationSize => "验证集大小",
+        Field::VocabSize => "词表大小",
+        Field::Dropout => "丢弃率 (dropout)",
+        Field::L2 => "L2 正则化系数",
+        Field::Epochs => "轮次数",
+        Field::Seed => "随机种子",
+    }
 }
 
 /// Lists the ways around a failing download server, in English.
@@ -806,6 +902,31 @@ fn english(message: &Msg<'_>) -> String {
         SaveFolderNotCreated { folder, path } => {
             format!("failed to create the folder {folder} for --save {path}")
         }
+        HelpSettings => "o   change the network and training settings, then start a new run".into(),
+        SettingsTitle => "Settings".into(),
+        SettingsIntro => "Type digits to edit a number. Enter starts a new exploration run with \
+             these settings and cancels a run in progress."
+            .into(),
+        SettingsKeys => "Up/Down move  Left/Right change  d defaults  Enter run  Esc close".into(),
+        SettingName { field } => field_name_en(field).into(),
+        SettingRange { allowed } => range_en(allowed),
+        InvalidSetting {
+            option,
+            value,
+            allowed,
+        } => format!(
+            "invalid value \"{value}\" for {option} (allowed: {})",
+            range_en(allowed)
+        ),
+        SettingRejected {
+            field,
+            value,
+            allowed,
+        } => format!(
+            "{}: \"{value}\" is not allowed (allowed: {}). Change it, or press d for the defaults.",
+            field_name_en(field),
+            range_en(allowed)
+        ),
         ModelFilesSaved { weights, info } => format!("saved the model to {weights} and {info}"),
         ReviewUnreadable => "failed to read a review from standard input".into(),
         FetchAlreadyComplete { path } => format!("{path} is already complete"),
@@ -1194,6 +1315,29 @@ fn chinese(message: &Msg<'_>) -> String {
         SaveFolderNotCreated { folder, path } => {
             format!("无法为 --save {path} 创建文件夹 {folder}")
         }
+        HelpSettings => "o   修改网络与训练设置，然后开始新的探索训练".into(),
+        SettingsTitle => "实验设置".into(),
+        SettingsIntro => {
+            "输入数字即可修改数值。按 Enter 用这些设置开始新的探索训练，并取消正在进行的训练。"
+                .into()
+        }
+        SettingsKeys => "↑/↓ 移动  ←/→ 修改  d 默认值  Enter 开始  Esc 关闭".into(),
+        SettingName { field } => field_name_zh(field).into(),
+        SettingRange { allowed } => range_zh(allowed),
+        InvalidSetting {
+            option,
+            value,
+            allowed,
+        } => format!("{option} 的值“{value}”无效（允许：{}）", range_zh(allowed)),
+        SettingRejected {
+            field,
+            value,
+            allowed,
+        } => format!(
+            "{}：“{value}”不在允许范围内（允许：{}）。请修改，或按 d 恢复默认值。",
+            field_name_zh(field),
+            range_zh(allowed)
+        ),
         ModelFilesSaved { weights, info } => format!("模型已保存到 {weights} 和 {info}"),
         ReviewUnreadable => "从标准输入读取影评失败".into(),
         FetchAlreadyComplete { path } => format!("{path} 已完整，无需下载"),
@@ -1694,6 +1838,26 @@ mod tests {
                 folder: "models",
                 path: "models/model.npz",
             },
+            Msg::HelpSettings,
+            Msg::SettingsTitle,
+            Msg::SettingsIntro,
+            Msg::SettingsKeys,
+            Msg::SettingName {
+                field: Field::HiddenLayers,
+            },
+            Msg::SettingRange {
+                allowed: Field::Units.allowed(),
+            },
+            Msg::InvalidSetting {
+                option: "--units",
+                value: "300",
+                allowed: Field::Units.allowed(),
+            },
+            Msg::SettingRejected {
+                field: Field::Units,
+                value: "300",
+                allowed: Field::Units.allowed(),
+            },
         ]
     }
 
@@ -1853,14 +2017,52 @@ mod tests {
             Msg::ThreadNotStarted { .. } => 151,
             Msg::NoLogFile { .. } => 152,
             Msg::SaveFolderNotCreated { .. } => 153,
+            Msg::HelpSettings => 154,
+            Msg::SettingsTitle => 155,
+            Msg::SettingsIntro => 156,
+            Msg::SettingsKeys => 157,
+            Msg::SettingName { .. } => 158,
+            Msg::SettingRange { .. } => 159,
+            Msg::InvalidSetting { .. } => 160,
+            Msg::SettingRejected { .. } => 161,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..154).collect();
+        let expected: Vec<usize> = (0..162).collect();
         assert_eq!(positions, expected);
+    }
+
+    #[test]
+    fn every_setting_worded_in_both_languages() {
+        for field in Field::ALL {
+            for lang in Lang::ALL {
+                let name = lang.text(&Msg::SettingName { field });
+                let range = lang.text(&Msg::SettingRange {
+                    allowed: field.allowed(),
+                });
+                assert!(!name.is_empty(), "{field:?} has no {lang:?} name");
+                assert!(!range.is_empty(), "{field:?} has no {lang:?} range");
+            }
+        }
+    }
+
+    #[test]
+    fn setting_ranges_read_as_intended() {
+        let range = |field: Field, lang: Lang| {
+            lang.text(&Msg::SettingRange {
+                allowed: field.allowed(),
+            })
+        };
+        assert_eq!(range(Field::ValidationSize, Lang::En), "1,000 to 20,000");
+        assert_eq!(range(Field::LearningRate, Lang::En), "above 0, up to 1");
+        assert_eq!(range(Field::Dropout, Lang::En), "0 to 0.9");
+        assert_eq!(range(Field::Optimizer, Lang::En), "rmsprop, adam, sgd");
+        assert_eq!(range(Field::Seed, Lang::En), "0 to 2^64-1");
+        assert_eq!(range(Field::LearningRate, Lang::Zh), "大于 0，不超过 1");
+        assert_eq!(range(Field::Activation, Lang::Zh), "relu、tanh");
     }
 
     #[test]

@@ -15,7 +15,9 @@ use crate::data::{DataError, DataSource, Dataset, PrepareOptions, locate, prepar
 use crate::fetch::{Downloader, Source};
 use crate::i18n::{Lang, Msg};
 use crate::model::io::{TrainingRecord, save};
-use crate::train::{FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent, Trainer, spawn};
+use crate::train::{
+    FailureReason, RunConfig, RunKind, Settings, TestMetrics, TrainEvent, Trainer, spawn,
+};
 use crate::ui::{self, AppEvent, Command, MissingData, ModelSource, UiOptions};
 
 /// File that the `s` key saves the serving model to, with its `.json`.
@@ -23,18 +25,17 @@ const MODEL_FILE: &str = "model.npz";
 
 /// Opens the dashboard and runs until the user quits. A missing dataset
 /// does not stop it, because the dashboard offers the download on screen.
-pub fn dashboard(cli: &Cli, lang: Lang) -> Result<()> {
+pub fn dashboard(cli: &Cli, settings: &Settings, lang: Lang) -> Result<()> {
     if !io::stdout().is_terminal() {
         bail!(lang.text(&Msg::NotATerminal));
     }
     let start = find_data(&cli.data)?;
-    let exploration = RunConfig {
-        epochs: usize::from(cli.epochs),
-        seed: cli.seed,
-        ..RunConfig::default()
+    let exploration = settings.run_config(RunKind::Exploration);
+    let vocab_size = settings.vocab_size;
+    let options = UiOptions {
+        vocab_size,
+        ..UiOptions::from_env(cli.lang.as_deref(), exploration, PathBuf::from(DATA_DIR))
     };
-    let options = UiOptions::from_env(cli.lang.as_deref(), exploration, PathBuf::from(DATA_DIR));
-    let vocab_size = cli.data.vocab as usize;
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -105,6 +106,9 @@ struct Controller {
     /// The `--data` path, to find the dataset again after a download.
     data_path: Option<PathBuf>,
     vocab_size: usize,
+    /// The dataset found, kept to prepare it again with another vocabulary
+    /// size.
+    source: Option<DataSource>,
     /// The archive to download when the dataset is missing.
     download: Option<Source>,
     dataset: Option<Arc<Dataset>>,
@@ -122,6 +126,7 @@ impl Controller {
             lang: Lang::default(),
             data_path: None,
             vocab_size: 0,
+            source: None,
             download: None,
             dataset: None,
             trainer: None,
@@ -197,6 +202,7 @@ impl Controller {
         match command {
             Command::Download => self.start_download(internal),
             Command::StartRun(config) => self.start_run(config, internal),
+            Command::PrepareData { vocab_size } => self.prepare_again(vocab_size, internal),
             Command::Cancel => {
                 if let Some(trainer) = &self.trainer {
                     trainer.cancel();
@@ -279,7 +285,8 @@ impl Controller {
         Ok(path)
     }
 
-    fn prepare(&self, source: DataSource, internal: &UnboundedSender<Internal>) {
+    fn prepare(&mut self, source: DataSource, internal: &UnboundedSender<Internal>) {
+        self.source = Some(source.clone());
         start_preparing(
             source,
             self.vocab_size,
@@ -287,6 +294,21 @@ impl Controller {
             self.events.clone(),
             internal.clone(),
         );
+    }
+
+    /// Prepares the dataset found before with `vocab_size` words, for the
+    /// settings panel. The old dataset is dropped at once, so that a model
+    /// saved meanwhile cannot pair it with a network of the new size.
+    fn prepare_again(&mut self, vocab_size: usize, internal: &UnboundedSender<Internal>) {
+        self.vocab_size = vocab_size;
+        self.dataset = None;
+        match self.source.clone() {
+            Some(source) => self.prepare(source, internal),
+            None => {
+                let message = self.lang.text(&Msg::DataNotReady);
+                let _ = self.events.send(AppEvent::DataFailed { message });
+            }
+        }
     }
 
     /// Downloads the archive on a thread of its own, sending progress to

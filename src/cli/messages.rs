@@ -12,6 +12,7 @@ use crate::data::{DOWNLOAD_PAGE, DataError, PrepareWarning};
 use crate::fetch::FetchError;
 use crate::i18n::{Lang, Msg};
 use crate::model::io::ModelError;
+use crate::train::SettingsError;
 
 /// Words an error of any command for the user: a library error through the
 /// catalog, any other error (already worded by the command line, or from
@@ -27,6 +28,15 @@ pub fn error_text(error: &anyhow::Error, lang: Lang) -> String {
         return model_error_text(error, lang);
     }
     super::error_message(error)
+}
+
+/// Words an option value that its setting does not allow.
+pub fn settings_error_text(error: &SettingsError, lang: Lang) -> String {
+    lang.text(&Msg::InvalidSetting {
+        option: error.field.option(),
+        value: &error.value,
+        allowed: error.allowed,
+    })
 }
 
 /// Words a failure to find or read the dataset.

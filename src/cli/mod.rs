@@ -11,7 +11,8 @@ mod report;
 mod train;
 
 pub use args::{
-    Cli, Command, DataArgs, FetchArgs, PredictArgs, TrainArgs, reject_repeated_globals,
+    Cli, Command, DataArgs, FetchArgs, PredictArgs, SettingsArgs, TrainArgs,
+    reject_repeated_globals,
 };
 pub use dashboard::dashboard;
 pub use data::{
@@ -19,7 +20,10 @@ pub use data::{
     mirror_source,
 };
 pub use fetch::fetch_data;
-pub use messages::{data_error_text, error_text, fetch_error_text, model_error_text, warning_text};
+pub use messages::{
+    data_error_text, error_text, fetch_error_text, model_error_text, settings_error_text,
+    warning_text,
+};
 pub use predict::predict;
 pub use report::error_message;
 pub use train::train;

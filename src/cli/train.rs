@@ -13,7 +13,9 @@ use crate::data::Dataset;
 use crate::i18n::{Lang, Msg};
 use crate::model::Network;
 use crate::model::io::{TrainingRecord, save};
-use crate::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent, best_epoch, spawn};
+use crate::train::{
+    EpochMetrics, RunConfig, RunKind, Settings, TestMetrics, TrainEvent, best_epoch, spawn,
+};
 
 /// The last line of `train --json`.
 #[derive(Debug, Serialize)]
@@ -32,23 +34,19 @@ struct Summary {
 
 /// Runs `imdb-tui train`. Its text output is in `lang`; the `--json`
 /// output stays in English, because programs read it.
-pub fn train(data: &DataArgs, args: &TrainArgs, lang: Lang) -> Result<()> {
+pub fn train(data: &DataArgs, args: &TrainArgs, settings: &Settings, lang: Lang) -> Result<()> {
     if let Some(path) = &args.save {
         create_save_folder(path, lang)?;
     }
     let source = locate_or_offer_download(data, lang)?;
-    let prepared = load_dataset(&source, data.vocab as usize, lang)?;
+    let prepared = load_dataset(&source, settings.vocab_size, lang)?;
     let dataset = Arc::new(prepared.dataset);
-    let config = RunConfig {
-        kind: if args.full {
-            RunKind::Final
-        } else {
-            RunKind::Exploration
-        },
-        epochs: usize::from(args.epochs),
-        seed: args.seed,
-        ..RunConfig::default()
+    let kind = if args.full {
+        RunKind::Final
+    } else {
+        RunKind::Exploration
     };
+    let config = settings.run_config(kind);
 
     let started = Instant::now();
     let (history, model, test) = run(&dataset, &config, args.json, lang)?;

@@ -3,10 +3,12 @@
 
 mod events;
 mod run;
+mod settings;
 mod trainer;
 
 pub use events::{
     EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent, best_epoch,
 };
 pub use run::train;
+pub use settings::{Allowed, DEFAULT_VOCAB_SIZE, Field, Settings, SettingsError};
 pub use trainer::{Trainer, spawn};

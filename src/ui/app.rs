@@ -8,12 +8,13 @@ use std::time::Instant;
 use crate::data::Dataset;
 use crate::i18n::{Lang, Msg};
 use crate::model::Network;
-use crate::train::{FailureReason, RunConfig, RunKind, TrainEvent};
+use crate::train::{DEFAULT_VOCAB_SIZE, FailureReason, RunConfig, RunKind, TrainEvent};
 
 use super::download::DownloadDialog;
 use super::history::History;
 use super::interface::{AppEvent, Command, ModelSource, Update};
 use super::review::ReviewState;
+use super::settings_panel::{PendingStart, SettingsPanel};
 use super::status::{DataInfo, Phase, PrepareProgress, RunClock};
 use super::table::TableScroll;
 use super::theme::Theme;
@@ -55,6 +56,7 @@ pub enum Overlay {
         rejected: Option<String>,
     },
     QuitConfirm,
+    Settings(SettingsPanel),
 }
 
 /// A one-line message in the footer, kept as data so that it is worded in
@@ -124,6 +126,11 @@ pub struct App {
     /// Settings of exploration runs; a retrain copies them with the chosen
     /// epoch count.
     pub exploration_config: RunConfig,
+    /// Vocabulary size of the prepared dataset, or of the one being
+    /// prepared.
+    pub vocab_size: usize,
+    /// Start that the settings panel queued until the run in progress ends.
+    pub pending: Option<PendingStart>,
     pub phase: Phase,
     pub dataset: Option<Arc<Dataset>>,
     pub data_info: Option<DataInfo>,
@@ -159,6 +166,8 @@ impl App {
                 kind: RunKind::Exploration,
                 ..exploration_config
             },
+            vocab_size: DEFAULT_VOCAB_SIZE,
+            pending: None,
             phase: Phase::Preparing,
             dataset: None,
             data_info: None,
@@ -227,7 +236,10 @@ impl App {
                 self.failure = self.notice.clone();
                 Update::redraw()
             }
-            AppEvent::Train(event) => self.train_event(event),
+            AppEvent::Train(event) => {
+                let update = self.train_event(event);
+                self.start_pending(update)
+            }
             AppEvent::ModelSaved { path } => {
                 self.notice = Some(Notice::Saved(path.display().to_string()));
                 Update::redraw()

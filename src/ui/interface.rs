@@ -62,6 +62,11 @@ pub enum Command {
     /// [`AppEvent::DownloadProgress`], then [`AppEvent::DownloadFinished`]
     /// or [`AppEvent::DownloadFailed`].
     Download,
+    /// Prepare the dataset again with another vocabulary size, sending
+    /// [`AppEvent::Preparing`] and then [`AppEvent::DataReady`] or
+    /// [`AppEvent::DataFailed`]. The dashboard sends this only while no run
+    /// is in progress and no preparation is running.
+    PrepareData { vocab_size: usize },
     /// Cancel the run in progress.
     Cancel,
     /// Save `model`, the one serving predictions, and reply with

@@ -133,6 +133,7 @@ impl App {
             KeyCode::Char('c') => self.cancel(),
             KeyCode::Char('s') => self.save(),
             KeyCode::Char('e') => self.export(),
+            KeyCode::Char('o') => self.open_settings(),
             _ => Update::default(),
         }
     }
@@ -143,6 +144,7 @@ impl App {
                 self.overlay = None;
                 Update::redraw()
             }
+            Overlay::Settings(panel) => self.settings_key(panel, key),
             Overlay::QuitConfirm => match key.code {
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => self.quit_now(),
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => {
@@ -263,6 +265,8 @@ impl App {
     }
 
     fn cancel(&mut self) -> Update {
+        // A cancel also drops a run that the settings panel queued.
+        self.pending = None;
         if !self.is_running() {
             self.notice = Some(Notice::NoRunToCancel);
             return Update::redraw();

@@ -16,6 +16,8 @@ mod history;
 mod interface;
 mod keys;
 mod review;
+mod settings_panel;
+mod settings_view;
 mod status;
 mod table;
 mod terminal;
@@ -29,7 +31,7 @@ use crossterm::event::EventStream;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use crate::i18n::{Lang, Msg};
-use crate::train::RunConfig;
+use crate::train::{DEFAULT_VOCAB_SIZE, RunConfig};
 
 pub use app::{App, Focus, Notice, Overlay, ServingModel};
 pub use charts::{ChartData, Metric, chart_data};
@@ -39,6 +41,7 @@ pub use history::{History, Overfitting, RunRecord};
 pub use interface::{AppEvent, Command, ModelSource, Update};
 pub use keys::{MAX_RETRAIN_EPOCHS, parse_epochs};
 pub use review::{EFFECT_WORD_LIMIT, Reading};
+pub use settings_panel::{PendingStart, SettingsPanel};
 pub use status::{DataInfo, Phase, PrepareProgress, RunClock};
 pub use theme::Theme;
 pub use view::{MIN_HEIGHT, MIN_WIDTH, draw};
@@ -51,6 +54,8 @@ pub struct UiOptions {
     /// Settings of exploration runs. A retrain copies them with
     /// `kind: Final` and the epoch count the user chooses.
     pub exploration: RunConfig,
+    /// Vocabulary size that the controller prepares the data with.
+    pub vocab_size: usize,
     /// Directory the `e` key writes `imdb-history.csv` and
     /// `imdb-history.json` into.
     pub export_dir: PathBuf,
@@ -65,6 +70,7 @@ impl UiOptions {
             lang: Lang::detect(lang_flag),
             theme: Theme::from_no_color(no_color.as_deref()),
             exploration,
+            vocab_size: DEFAULT_VOCAB_SIZE,
             export_dir,
         }
     }
@@ -85,6 +91,8 @@ impl UiOptions {
 ///   (and the data events above) or [`AppEvent::DownloadFailed`].
 /// - [`Command::StartRun`]: spawn the trainer and forward each `TrainEvent`
 ///   as [`AppEvent::Train`].
+/// - [`Command::PrepareData`]: prepare the data again with another
+///   vocabulary size, sending the data events above.
 /// - [`Command::Cancel`]: cancel the trainer.
 /// - [`Command::SaveModel`]: save the model and reply with
 ///   [`AppEvent::ModelSaved`] or [`AppEvent::SaveFailed`].
@@ -107,6 +115,7 @@ pub async fn run(
         options.exploration,
         std::time::Instant::now(),
     );
+    app.vocab_size = options.vocab_size;
     let mut guard = terminal::TerminalGuard::enter()?;
     let io = LoopIo {
         input: EventStream::new(),

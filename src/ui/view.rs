@@ -14,6 +14,7 @@ use super::charts::{ChartView, LegendView, Metric};
 use super::download::render_download;
 use super::keys::MAX_RETRAIN_EPOCHS;
 use super::review::ReviewView;
+use super::settings_view::render_settings;
 use super::status::StatusView;
 use super::table::{TableView, table_width};
 use super::theme::Theme;
@@ -130,6 +131,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             );
         }
         Some(Overlay::QuitConfirm) => render_quit_confirm(area, buf, app.lang, &app.theme),
+        Some(Overlay::Settings(panel)) => render_settings(panel, area, buf, app.lang, &app.theme),
         None if app.download.is_some() => {
             if let Some(download) = &app.download {
                 render_download(download, app.now, area, buf, app.lang, &app.theme);
@@ -245,6 +247,7 @@ fn render_help(area: Rect, buf: &mut Buffer, lang: Lang, theme: &Theme) {
         Msg::HelpTable,
         Msg::HelpRetrain,
         Msg::HelpNewRun,
+        Msg::HelpSettings,
         Msg::HelpCancel,
         Msg::HelpSave,
         Msg::HelpExport,
