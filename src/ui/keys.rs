@@ -37,6 +37,7 @@ impl App {
         let mut update = match self.overlay.clone() {
             Some(overlay) => self.overlay_key(overlay, key),
             None if self.download.is_some() => self.download_key(key),
+            None if self.runs_view.is_some() => self.runs_key(key),
             None if self.focus == Focus::Review => self.review_key(key),
             None => self.command_key(key),
         };
@@ -133,6 +134,7 @@ impl App {
             KeyCode::Char('c') => self.cancel(),
             KeyCode::Char('s') => self.save(),
             KeyCode::Char('e') => self.export(),
+            KeyCode::Char('h') => self.open_runs_view(),
             _ => Update::default(),
         }
     }
@@ -143,6 +145,7 @@ impl App {
                 self.overlay = None;
                 Update::redraw()
             }
+            Overlay::ClearRunsConfirm => self.clear_runs_key(key),
             Overlay::QuitConfirm => match key.code {
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => self.quit_now(),
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => {
@@ -178,7 +181,7 @@ impl App {
         }
     }
 
-    fn request_quit(&mut self) -> Update {
+    pub(super) fn request_quit(&mut self) -> Update {
         if self.is_running() {
             self.overlay = Some(Overlay::QuitConfirm);
             return Update::redraw();
@@ -197,7 +200,8 @@ impl App {
         Update {
             redraw: false,
             commands,
-            export: false,
+            save_runs: true,
+            ..Update::default()
         }
     }
 
@@ -290,9 +294,8 @@ impl App {
             return Update::redraw();
         }
         Update {
-            redraw: false,
-            commands: Vec::new(),
             export: true,
+            ..Update::default()
         }
     }
 }
