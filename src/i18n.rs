@@ -9,7 +9,9 @@
 
 use std::fmt::Write as _;
 
+use crate::model::{LossKind, OptimizerKind};
 use crate::train::{Allowed, FailureReason, Field};
+use crate::ui::{NamePart, RunsFileProblem};
 
 /// Language of the user-facing text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -473,6 +475,66 @@ pub enum Msg<'a> {
     /// A model file error that only the model module words, in English.
     ModelErrorDetail {
         message: &'a str,
+    },
+    /// A run's name: its differences from the classic recipe, or the
+    /// recipe's own name when `parts` is empty.
+    RunName {
+        parts: &'a [NamePart],
+    },
+    /// A run in the legend of the runs chart, with its kind.
+    RunsLegendEntry {
+        name: &'a str,
+        kind: &'a str,
+    },
+    RunsTitle,
+    RunsEmpty,
+    RunsPickHint {
+        max: usize,
+    },
+    RunsNoValidation,
+    RunsChartLoss,
+    RunsChartAccuracy,
+    /// Column headers of the runs table, one or two lines like those of
+    /// the epoch table.
+    RunsColumnName,
+    RunsColumnKind,
+    RunsColumnEpochs,
+    RunsColumnBest,
+    RunsColumnTest,
+    RunsColumnTime,
+    RunsColumnStatus,
+    RunKindExploration,
+    RunKindRetrain,
+    RunStatusRunning,
+    RunStatusCancelled,
+    RunStatusFailed,
+    RunStatusEarlier,
+    FooterRunsKeys,
+    HelpRuns,
+    ClearRunsTitle,
+    ClearRunsQuestion {
+        count: usize,
+    },
+    RunsCleared,
+    NoRunsToClear,
+    RunsDeleteFailed {
+        message: &'a str,
+    },
+    RunsNotSaved {
+        message: &'a str,
+    },
+    RunsFileMovedAside {
+        path: &'a str,
+        moved_to: &'a str,
+        problem: &'a RunsFileProblem,
+    },
+    RunsFileKept {
+        path: &'a str,
+        problem: &'a RunsFileProblem,
+        error: &'a str,
+    },
+    PickLimit {
+        max: usize,
     },
 }
 
@@ -1013,6 +1075,150 @@ fn english(message: &Msg<'_>) -> String {
         DataErrorDetail { message }
         | FetchErrorDetail { message }
         | ModelErrorDetail { message } => message.to_owned(),
+        RunName { parts: [] } => "classic recipe".into(),
+        RunName { parts } => join(parts.iter().map(english_name_part), ", "),
+        RunsLegendEntry { name, kind } => format!("{name} ({kind})"),
+        RunsTitle => "Runs".into(),
+        RunsEmpty => "No runs yet. Each run appears here when it starts, and the finished runs \
+             of earlier sessions are loaded from the runs file."
+            .into(),
+        RunsPickHint { max } => format!(
+            "Press Space on runs in the table to overlay their validation curves here \
+             (up to {max})."
+        ),
+        RunsNoValidation => "The picked runs have no validation data: a retrain trains on all \
+             training reviews."
+            .into(),
+        RunsChartLoss => "Validation loss".into(),
+        RunsChartAccuracy => "Validation accuracy".into(),
+        RunsColumnName => "name".into(),
+        RunsColumnKind => "kind".into(),
+        RunsColumnEpochs => "epochs".into(),
+        RunsColumnBest => "best\nepoch".into(),
+        RunsColumnTest => "test\nacc".into(),
+        RunsColumnTime => "time".into(),
+        RunsColumnStatus => "status".into(),
+        RunKindExploration => "explore".into(),
+        RunKindRetrain => "retrain".into(),
+        RunStatusRunning => "running".into(),
+        RunStatusCancelled => "cancelled".into(),
+        RunStatusFailed => "failed".into(),
+        RunStatusEarlier => "earlier".into(),
+        FooterRunsKeys => {
+            "Up/Down move  Space pick  m loss/acc  x delete all  Esc back  ? help  q quit".into()
+        }
+        HelpRuns => {
+            "h   compare runs: Space picks, m loss/accuracy, x deletes all, Esc back".into()
+        }
+        ClearRunsTitle => "Delete all runs".into(),
+        ClearRunsQuestion { count: runs } => format!(
+            "Delete all {} runs, here and in the runs file? This cannot be undone. \
+             y deletes, n or Esc keeps them.",
+            count(runs)
+        ),
+        RunsCleared => "All runs deleted.".into(),
+        NoRunsToClear => "There are no runs to delete.".into(),
+        RunsDeleteFailed { message } => format!("Deleting the runs file failed: {message}"),
+        RunsNotSaved { message } => {
+            format!("Saving the runs failed: {message}. They stay in memory until you quit.")
+        }
+        RunsFileMovedAside {
+            path,
+            moved_to,
+            problem,
+        } => format!(
+            "Loading {path} failed ({}). It was renamed to {moved_to}; the dashboard starts \
+             with no earlier runs.",
+            english_runs_problem(problem)
+        ),
+        RunsFileKept {
+            path,
+            problem,
+            error,
+        } => format!(
+            "Loading {path} failed ({}), and renaming it aside failed too ({error}). It is \
+             left as it is, and the runs of this session are not saved.",
+            english_runs_problem(problem)
+        ),
+        PickLimit { max } => {
+            format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
+        }
+    }
+}
+
+fn join(parts: impl Iterator<Item = String>, separator: &str) -> String {
+    parts.collect::<Vec<_>>().join(separator)
+}
+
+fn english_name_part(part: &NamePart) -> String {
+    match part {
+        NamePart::Units(units) => format!("{units} units"),
+        NamePart::Layers(1) => "1 layer".into(),
+        NamePart::Layers(layers) => format!("{layers} layers"),
+        NamePart::LayersOfUnits { layers, units } => format!("{layers} layers of {units} units"),
+        NamePart::LayerSizes(sizes) => format!("layers {}", sizes_text(sizes)),
+        NamePart::Activation(activation) => activation.name().into(),
+        NamePart::Optimizer(OptimizerKind::RmsProp) => "RMSprop".into(),
+        NamePart::Optimizer(OptimizerKind::Adam) => "Adam".into(),
+        NamePart::Optimizer(OptimizerKind::SgdMomentum) => "SGD momentum".into(),
+        NamePart::LearningRate(rate) => format!("lr {rate}"),
+        NamePart::Loss(LossKind::BinaryCrossEntropy) => "BCE loss".into(),
+        NamePart::Loss(LossKind::MeanSquaredError) => "MSE loss".into(),
+        NamePart::Dropout(rate) => format!("dropout {rate}"),
+        NamePart::L2(factor) => format!("L2 {factor}"),
+        NamePart::BatchSize(size) => format!("batch {size}"),
+        NamePart::Vocabulary(words) => format!("{} words", count(*words)),
+        NamePart::Seed(seed) => format!("seed {seed}"),
+    }
+}
+
+fn chinese_name_part(part: &NamePart) -> String {
+    match part {
+        NamePart::Units(units) => format!("{units} 单元"),
+        NamePart::Layers(layers) => format!("{layers} 层"),
+        NamePart::LayersOfUnits { layers, units } => format!("{layers} 层各 {units} 单元"),
+        NamePart::LayerSizes(sizes) => format!("各层 {}", sizes_text(sizes)),
+        NamePart::Activation(activation) => activation.name().into(),
+        NamePart::Optimizer(OptimizerKind::RmsProp) => "RMSprop".into(),
+        NamePart::Optimizer(OptimizerKind::Adam) => "Adam".into(),
+        NamePart::Optimizer(OptimizerKind::SgdMomentum) => "SGD 动量".into(),
+        NamePart::LearningRate(rate) => format!("学习率 {rate}"),
+        NamePart::Loss(LossKind::BinaryCrossEntropy) => "交叉熵损失".into(),
+        NamePart::Loss(LossKind::MeanSquaredError) => "均方误差损失".into(),
+        NamePart::Dropout(rate) => format!("dropout {rate}"),
+        NamePart::L2(factor) => format!("L2 {factor}"),
+        NamePart::BatchSize(size) => format!("批大小 {size}"),
+        NamePart::Vocabulary(words) => format!("词表 {}", count(*words)),
+        NamePart::Seed(seed) => format!("种子 {seed}"),
+    }
+}
+
+/// Writes layer sizes as `64-32-16`.
+fn sizes_text(sizes: &[usize]) -> String {
+    join(sizes.iter().map(usize::to_string), "-")
+}
+
+fn english_runs_problem(problem: &RunsFileProblem) -> String {
+    match problem {
+        RunsFileProblem::Unreadable(error) => format!("reading failed: {error}"),
+        RunsFileProblem::Invalid(error) => format!("invalid runs JSON: {error}"),
+        RunsFileProblem::OtherFormat => "not an imdb-tui runs file".into(),
+        RunsFileProblem::NewerVersion(version) => format!(
+            "written by a newer imdb-tui in format version {version}; this one reads version {}",
+            crate::ui::runs_file::RUNS_FILE_VERSION
+        ),
+    }
+}
+
+fn chinese_runs_problem(problem: &RunsFileProblem) -> String {
+    match problem {
+        RunsFileProblem::Unreadable(error) => format!("读取失败：{error}"),
+        RunsFileProblem::Invalid(error) => format!("不是有效的训练记录 JSON：{error}"),
+        RunsFileProblem::OtherFormat => "不是 imdb-tui 的训练记录文件".into(),
+        RunsFileProblem::NewerVersion(version) => format!(
+            "由更新版本的 imdb-tui 以格式版本 {version} 写入；本版本读取版本 {}",
+            crate::ui::runs_file::RUNS_FILE_VERSION
+        ),
     }
 }
 
@@ -1413,6 +1619,64 @@ fn chinese(message: &Msg<'_>) -> String {
         DataErrorDetail { message } => format!("读取数据集失败：{message}"),
         FetchErrorDetail { message } => format!("下载数据集失败：{message}"),
         ModelErrorDetail { message } => format!("模型文件出错：{message}"),
+        RunName { parts: [] } => "经典配置".into(),
+        RunName { parts } => join(parts.iter().map(chinese_name_part), "，"),
+        RunsLegendEntry { name, kind } => format!("{name}（{kind}）"),
+        RunsTitle => "训练记录".into(),
+        RunsEmpty => {
+            "还没有训练。每次训练开始时出现在这里，此前会话中完成的训练从记录文件加载。".into()
+        }
+        RunsPickHint { max } => {
+            format!("在表中的训练上按空格，把它们的验证集曲线叠加在这里（最多 {max} 条）。")
+        }
+        RunsNoValidation => "所选训练没有验证集数据：重新训练使用全部训练集。".into(),
+        RunsChartLoss => "验证集损失".into(),
+        RunsChartAccuracy => "验证集准确率".into(),
+        RunsColumnName => "名称".into(),
+        RunsColumnKind => "类型".into(),
+        RunsColumnEpochs => "轮数".into(),
+        RunsColumnBest => "最佳\n轮次".into(),
+        RunsColumnTest => "测试\n准确率".into(),
+        RunsColumnTime => "用时".into(),
+        RunsColumnStatus => "状态".into(),
+        RunKindExploration => "探索训练".into(),
+        RunKindRetrain => "重新训练".into(),
+        RunStatusRunning => "进行中".into(),
+        RunStatusCancelled => "已取消".into(),
+        RunStatusFailed => "失败".into(),
+        RunStatusEarlier => "此前会话".into(),
+        FooterRunsKeys => {
+            "↑/↓ 移动  空格 选择  m 损失/准确率  x 全部删除  Esc 返回  ? 帮助  q 退出".into()
+        }
+        HelpRuns => "h   比较训练：空格选择，m 切换损失/准确率，x 全部删除，Esc 返回".into(),
+        ClearRunsTitle => "删除全部训练".into(),
+        ClearRunsQuestion { count: runs } => format!(
+            "删除全部 {} 条训练，包括记录文件中的？此操作无法撤销。y 删除，n 或 Esc 保留。",
+            count(runs)
+        ),
+        RunsCleared => "已删除全部训练。".into(),
+        NoRunsToClear => "没有可删除的训练。".into(),
+        RunsDeleteFailed { message } => format!("删除训练记录文件失败：{message}"),
+        RunsNotSaved { message } => {
+            format!("保存训练记录失败：{message}。退出之前仍可在此查看。")
+        }
+        RunsFileMovedAside {
+            path,
+            moved_to,
+            problem,
+        } => format!(
+            "加载 {path} 失败（{}）。文件已改名为 {moved_to}；仪表盘从空的训练记录开始。",
+            chinese_runs_problem(problem)
+        ),
+        RunsFileKept {
+            path,
+            problem,
+            error,
+        } => format!(
+            "加载 {path} 失败（{}），改名也失败了（{error}）。文件保持原样，本次会话的训练不会保存。",
+            chinese_runs_problem(problem)
+        ),
+        PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
     }
 }
 
@@ -1438,6 +1702,11 @@ mod tests {
     use super::*;
 
     static SAMPLE_FAILURE: FailureReason = FailureReason::ZeroEpochs;
+    static SAMPLE_NAME: [NamePart; 2] = [
+        NamePart::Activation(crate::model::Activation::Tanh),
+        NamePart::Layers(3),
+    ];
+    static SAMPLE_PROBLEM: RunsFileProblem = RunsFileProblem::OtherFormat;
 
     #[test]
     fn every_failure_reason_has_chinese() {
@@ -1858,6 +2127,55 @@ mod tests {
                 value: "300",
                 allowed: Field::Units.allowed(),
             },
+            Msg::RunName {
+                parts: &SAMPLE_NAME,
+            },
+            Msg::RunsLegendEntry {
+                name: "64 units",
+                kind: "explore",
+            },
+            Msg::RunsTitle,
+            Msg::RunsEmpty,
+            Msg::RunsPickHint { max: 6 },
+            Msg::RunsNoValidation,
+            Msg::RunsChartLoss,
+            Msg::RunsChartAccuracy,
+            Msg::RunsColumnName,
+            Msg::RunsColumnKind,
+            Msg::RunsColumnEpochs,
+            Msg::RunsColumnBest,
+            Msg::RunsColumnTest,
+            Msg::RunsColumnTime,
+            Msg::RunsColumnStatus,
+            Msg::RunKindExploration,
+            Msg::RunKindRetrain,
+            Msg::RunStatusRunning,
+            Msg::RunStatusCancelled,
+            Msg::RunStatusFailed,
+            Msg::RunStatusEarlier,
+            Msg::FooterRunsKeys,
+            Msg::HelpRuns,
+            Msg::ClearRunsTitle,
+            Msg::ClearRunsQuestion { count: 4 },
+            Msg::RunsCleared,
+            Msg::NoRunsToClear,
+            Msg::RunsDeleteFailed {
+                message: "data/imdb-runs.json: permission denied",
+            },
+            Msg::RunsNotSaved {
+                message: "data: not a directory",
+            },
+            Msg::RunsFileMovedAside {
+                path: "data/imdb-runs.json",
+                moved_to: "data/imdb-runs.json.damaged",
+                problem: &SAMPLE_PROBLEM,
+            },
+            Msg::RunsFileKept {
+                path: "data/imdb-runs.json",
+                problem: &SAMPLE_PROBLEM,
+                error: "permission denied",
+            },
+            Msg::PickLimit { max: 6 },
         ]
     }
 
@@ -2025,13 +2343,45 @@ mod tests {
             Msg::SettingRange { .. } => 159,
             Msg::InvalidSetting { .. } => 160,
             Msg::SettingRejected { .. } => 161,
+            Msg::RunName { .. } => 162,
+            Msg::RunsLegendEntry { .. } => 163,
+            Msg::RunsTitle => 164,
+            Msg::RunsEmpty => 165,
+            Msg::RunsPickHint { .. } => 166,
+            Msg::RunsNoValidation => 167,
+            Msg::RunsChartLoss => 168,
+            Msg::RunsChartAccuracy => 169,
+            Msg::RunsColumnName => 170,
+            Msg::RunsColumnKind => 171,
+            Msg::RunsColumnEpochs => 172,
+            Msg::RunsColumnBest => 173,
+            Msg::RunsColumnTest => 174,
+            Msg::RunsColumnTime => 175,
+            Msg::RunsColumnStatus => 176,
+            Msg::RunKindExploration => 177,
+            Msg::RunKindRetrain => 178,
+            Msg::RunStatusRunning => 179,
+            Msg::RunStatusCancelled => 180,
+            Msg::RunStatusFailed => 181,
+            Msg::RunStatusEarlier => 182,
+            Msg::FooterRunsKeys => 183,
+            Msg::HelpRuns => 184,
+            Msg::ClearRunsTitle => 185,
+            Msg::ClearRunsQuestion { .. } => 186,
+            Msg::RunsCleared => 187,
+            Msg::NoRunsToClear => 188,
+            Msg::RunsDeleteFailed { .. } => 189,
+            Msg::RunsNotSaved { .. } => 190,
+            Msg::RunsFileMovedAside { .. } => 191,
+            Msg::RunsFileKept { .. } => 192,
+            Msg::PickLimit { .. } => 193,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..162).collect();
+        let expected: Vec<usize> = (0..194).collect();
         assert_eq!(positions, expected);
     }
 

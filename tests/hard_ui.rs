@@ -165,6 +165,7 @@ async fn drive_with_trainer(
         events: event_receiver,
         commands: &command_sender,
         export_dir: export_dir.path(),
+        runs: None,
     };
     tokio::time::timeout(Duration::from_secs(60), drive(&mut terminal, app, io))
         .await
@@ -209,7 +210,7 @@ async fn diverging_run_fails_and_ui_responds() {
     let message = reason.to_string();
     assert!(message.contains("diverged"), "{message}");
     assert!(message.contains("lower the learning rate"), "{message}");
-    let history = app.history.exploration.as_ref().unwrap();
+    let history = app.history.exploration().unwrap();
     assert!(
         history
             .epochs
@@ -284,7 +285,7 @@ fn cancel_retrain_quit_in_one_epoch() {
         metrics: metrics(2),
         model: network(&dataset),
     }));
-    assert!(app.history.exploration.as_ref().unwrap().epochs.is_empty());
+    assert!(app.history.exploration().unwrap().epochs.is_empty());
     assert_eq!(app.phase, Phase::Cancelled);
 
     // Now `r` opens the prompt, and `q` quits at once with no cancel.

@@ -1094,8 +1094,8 @@ mod charts {
 
     fn history_with(epochs: Vec<EpochMetrics>) -> History {
         let mut history = History::default();
-        history.start(RunConfig::default());
-        if let Some(run) = history.exploration.as_mut() {
+        history.start(RunConfig::default(), 10_000);
+        if let Some(run) = history.run_mut(RunKind::Exploration) {
             run.epochs = epochs;
         }
         history
@@ -1202,6 +1202,7 @@ mod event_loop {
             events: event_receiver,
             commands: &command_sender,
             export_dir: &export_dir,
+            runs: None,
         };
         let report = drive(terminal, app, io).await.unwrap();
         let mut commands = Vec::new();
@@ -1399,6 +1400,7 @@ mod event_loop {
             events,
             commands: &command_sender,
             export_dir: &export_dir,
+            runs: None,
         };
         let report = drive(&mut terminal, &mut app, io).await.unwrap();
         typist.await.unwrap();
@@ -1421,6 +1423,7 @@ mod event_loop {
             events,
             commands: &command_sender,
             export_dir: &export_dir,
+            runs: None,
         };
         let outcome = tokio::time::timeout(
             Duration::from_secs(3600),
@@ -1447,6 +1450,7 @@ mod event_loop {
             events,
             commands: &command_sender,
             export_dir: &export_dir,
+            runs: None,
         };
         let _ = tokio::time::timeout(
             Duration::from_millis(5_500),
@@ -1478,6 +1482,7 @@ mod event_loop {
             events,
             commands: &command_sender,
             export_dir: directory.path(),
+            runs: None,
         };
         drive(&mut terminal, &mut app, io).await.unwrap();
 

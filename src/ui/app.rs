@@ -11,9 +11,11 @@ use crate::model::Network;
 use crate::train::{DEFAULT_VOCAB_SIZE, FailureReason, RunConfig, RunKind, TrainEvent};
 
 use super::download::DownloadDialog;
-use super::history::History;
+use super::history::{History, RunStatus};
 use super::interface::{AppEvent, Command, ModelSource, Update};
 use super::review::ReviewState;
+use super::runs::RunsView;
+use super::runs_file::RunsFileProblem;
 use super::settings_panel::{PendingStart, SettingsPanel};
 use super::status::{DataInfo, Phase, PrepareProgress, RunClock};
 use super::table::TableScroll;
@@ -57,6 +59,8 @@ pub enum Overlay {
     },
     QuitConfirm,
     Settings(SettingsPanel),
+    /// Asks whether to delete every run, in memory and in the runs file.
+    ClearRunsConfirm,
 }
 
 /// A one-line message in the footer, kept as data so that it is worded in
@@ -71,13 +75,33 @@ pub enum Notice {
     SaveRequested,
     Saved(String),
     SaveFailed(String),
-    Exported { csv: String, json: String },
+    Exported {
+        csv: String,
+        json: String,
+    },
     ExportFailed(String),
     NothingToExport,
     RunFailed(FailureReason),
     DataFailed(String),
     DataWarning(String),
     RunCancelled(usize),
+    /// The runs file could not be loaded and was renamed to the second path.
+    RunsFileMovedAside {
+        path: String,
+        moved_to: String,
+        problem: RunsFileProblem,
+    },
+    /// The runs file could not be loaded nor renamed, so it is not written.
+    RunsFileKept {
+        path: String,
+        problem: RunsFileProblem,
+        error: String,
+    },
+    RunsNotSaved(String),
+    RunsCleared,
+    RunsDeleteFailed(String),
+    PickLimit(usize),
+    NoRunsToClear,
 }
 
 impl Notice {
@@ -98,6 +122,29 @@ impl Notice {
             Notice::DataFailed(message) => Msg::DataFailed { message },
             Notice::DataWarning(message) => Msg::WarningLine { message },
             Notice::RunCancelled(epochs) => Msg::RunCancelled { epochs: *epochs },
+            Notice::RunsFileMovedAside {
+                path,
+                moved_to,
+                problem,
+            } => Msg::RunsFileMovedAside {
+                path,
+                moved_to,
+                problem,
+            },
+            Notice::RunsFileKept {
+                path,
+                problem,
+                error,
+            } => Msg::RunsFileKept {
+                path,
+                problem,
+                error,
+            },
+            Notice::RunsNotSaved(message) => Msg::RunsNotSaved { message },
+            Notice::RunsCleared => Msg::RunsCleared,
+            Notice::RunsDeleteFailed(message) => Msg::RunsDeleteFailed { message },
+            Notice::PickLimit(max) => Msg::PickLimit { max: *max },
+            Notice::NoRunsToClear => Msg::NoRunsToClear,
         }
     }
 
@@ -108,6 +155,10 @@ impl Notice {
                 | Notice::ExportFailed(_)
                 | Notice::RunFailed(_)
                 | Notice::DataFailed(_)
+                | Notice::RunsFileMovedAside { .. }
+                | Notice::RunsFileKept { .. }
+                | Notice::RunsNotSaved(_)
+                | Notice::RunsDeleteFailed(_)
         )
     }
 }
@@ -151,6 +202,8 @@ pub struct App {
     pub failure: Option<Notice>,
     pub table: TableScroll,
     pub review: ReviewState,
+    /// Open while the runs view replaces the dashboard.
+    pub runs_view: Option<RunsView>,
     pub now: Instant,
     pub(super) quit: bool,
 }
@@ -183,6 +236,7 @@ impl App {
             failure: None,
             table: TableScroll::default(),
             review,
+            runs_view: None,
             now,
             quit: false,
         }
@@ -272,7 +326,8 @@ impl App {
     }
 
     pub(super) fn start_run(&mut self, config: RunConfig) -> Update {
-        self.history.start(config.clone());
+        let vocabulary = self.data_info.as_ref().map_or(0, |data| data.vocabulary);
+        self.history.start(config.clone(), vocabulary);
         self.failure = None;
         self.running = Some(config.kind);
         self.phase = match config.kind {
@@ -330,37 +385,46 @@ impl App {
                 Update::redraw()
             }
             TrainEvent::Finished { model, test } => {
-                self.end_run(Phase::Done);
+                self.end_run(kind, Phase::Done);
                 if let Some(run) = self.history.run_mut(kind) {
                     run.test = test;
-                    run.finished = true;
                 }
                 if kind == RunKind::Final {
                     let epochs = self.history.retrain_epochs().len();
                     self.serve(model, ModelSource::Retrained { epochs });
                 }
-                Update::redraw()
+                Update::save_runs()
             }
             TrainEvent::Cancelled { epochs_done } => {
-                self.end_run(Phase::Cancelled);
+                self.end_run(kind, Phase::Cancelled);
                 self.notice = Some(Notice::RunCancelled(epochs_done));
-                Update::redraw()
+                Update::save_runs()
             }
             TrainEvent::Failed { reason } => {
-                self.end_run(Phase::Failed);
+                self.end_run(kind, Phase::Failed);
                 self.notice = Some(Notice::RunFailed(reason));
                 self.failure = self.notice.clone();
-                Update::redraw()
+                Update::save_runs()
             }
         }
     }
 
-    fn end_run(&mut self, phase: Phase) {
+    fn end_run(&mut self, kind: RunKind, phase: Phase) {
         self.running = None;
         self.phase = phase;
+        let mut seconds = None;
         if let Some(clock) = &mut self.clock {
             clock.ended = Some(self.now);
             clock.batch = None;
+            seconds = Some(clock.elapsed(self.now).as_secs_f64());
+        }
+        if let Some(run) = self.history.run_mut(kind) {
+            run.status = match phase {
+                Phase::Done => RunStatus::Finished,
+                Phase::Cancelled => RunStatus::Cancelled,
+                _ => RunStatus::Failed,
+            };
+            run.seconds = seconds;
         }
         if self.overlay == Some(Overlay::QuitConfirm) {
             self.overlay = None;
@@ -405,14 +469,9 @@ impl App {
     pub fn axis_epochs(&self) -> usize {
         let exploration = self
             .history
-            .exploration
-            .as_ref()
+            .exploration()
             .map_or(0, |run| run.config.epochs);
-        let retrain = self
-            .history
-            .retrain
-            .as_ref()
-            .map_or(0, |run| run.config.epochs);
+        let retrain = self.history.retrain().map_or(0, |run| run.config.epochs);
         exploration.max(retrain).max(1)
     }
 }

@@ -124,7 +124,7 @@ pub fn chart_data(
 /// Returns bounds 1..=`epochs` and evenly spaced whole-number labels: as
 /// many as fit while every label falls on a whole epoch. A single epoch gets
 /// padded bounds so that its point is not drawn on the axis.
-fn epoch_axis(epochs: usize, max_labels: usize) -> ([f64; 2], Vec<String>) {
+pub(super) fn epoch_axis(epochs: usize, max_labels: usize) -> ([f64; 2], Vec<String>) {
     if epochs <= 1 {
         return ([0.0, 2.0], vec![String::new(), "1".into(), String::new()]);
     }
@@ -142,7 +142,7 @@ fn epoch_axis(epochs: usize, max_labels: usize) -> ([f64; 2], Vec<String>) {
 }
 
 /// Returns padded bounds around every plotted value, and three labels.
-fn value_axis(data: &ChartData, metric: Metric) -> ([f64; 2], Vec<String>) {
+pub(super) fn value_axis(data: &ChartData, metric: Metric) -> ([f64; 2], Vec<String>) {
     let values = data
         .training
         .iter()
@@ -297,7 +297,7 @@ impl Widget for &LegendView<'_> {
             Span::styled("▄⠒ ", theme.after_best),
             Span::raw(lang.text(&Msg::SeriesAfterBest)),
         ];
-        if self.history.retrain.is_some() {
+        if self.history.retrain().is_some() {
             spans.push(Span::raw("   "));
             spans.push(Span::styled("▀▄ ", theme.retrain));
             spans.push(Span::raw(lang.text(&Msg::SeriesRetrain)));

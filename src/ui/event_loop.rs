@@ -15,6 +15,7 @@ use tokio::time::{Instant, sleep_until};
 use super::app::App;
 use super::export::export_history;
 use super::interface::{AppEvent, Command, Update};
+use super::runs_file::RunsStore;
 use super::view::draw;
 
 /// Shortest time between two frames: at most about 30 frames a second.
@@ -45,6 +46,9 @@ pub struct LoopIo<'a, S> {
     pub commands: &'a UnboundedSender<Command>,
     /// Directory the history export is written into.
     pub export_dir: &'a Path,
+    /// The runs file, loaded when the loop starts and written when a run
+    /// ends and on quit; `None` keeps runs in memory only.
+    pub runs: Option<RunsStore>,
 }
 
 /// Runs the dashboard until the user quits, or until the input and the
@@ -69,7 +73,12 @@ where
         mut events,
         commands,
         export_dir,
+        mut runs,
     } = io;
+    if let Some(store) = &mut runs {
+        let load = store.load();
+        app.runs_loaded(load, store.path());
+    }
     let mut report = LoopReport::default();
     let mut input_open = true;
     let mut events_open = true;
@@ -157,6 +166,7 @@ where
             app.export_finished(result);
             dirty = true;
         }
+        dirty |= carry_out_runs_file(&update, app, runs.as_mut());
         for command in update.commands {
             // A closed channel means main stopped receiving commands, which
             // happens only while it shuts down, so the command is dropped.
@@ -164,4 +174,32 @@ where
         }
     }
     Ok(report)
+}
+
+/// Writes or deletes the runs file as `update` requests and reports the
+/// outcome to `app`; returns true when the screen changes.
+fn carry_out_runs_file(update: &Update, app: &mut App, mut store: Option<&mut RunsStore>) -> bool {
+    let mut changed = false;
+    if update.delete_runs {
+        let result = match store.as_deref_mut() {
+            Some(store) => store.delete(),
+            None => Ok(()),
+        };
+        if let Err(error) = &result {
+            tracing::error!(%error, "deleting the runs file failed");
+        }
+        app.runs_deleted(result.map_err(|error| error.to_string()));
+        changed = true;
+    }
+    if update.save_runs
+        && let Some(store) = store
+    {
+        let result = store.save(&app.history);
+        if let Err(error) = &result {
+            tracing::error!(%error, "saving the runs file failed");
+        }
+        changed |= result.is_err();
+        app.runs_saved(result.map_err(|error| error.to_string()));
+    }
+    changed
 }

@@ -30,7 +30,7 @@ struct HistoryExport<'a> {
 }
 
 fn runs(history: &History) -> impl Iterator<Item = &RunRecord> {
-    history.exploration.iter().chain(history.retrain.iter())
+    history.exploration().into_iter().chain(history.retrain())
 }
 
 fn run_name(kind: RunKind) -> &'static str {
@@ -79,7 +79,7 @@ pub fn history_json(history: &History) -> serde_json::Result<String> {
             .map(|run| RunExport {
                 kind: run.config.kind,
                 config: &run.config,
-                finished: run.finished,
+                finished: run.is_finished(),
                 best_epoch: best_epoch(&run.epochs),
                 epochs: &run.epochs,
                 test: run.test,

@@ -90,6 +90,12 @@ pub struct Update {
     /// The user asked to export the history; the event loop writes the files
     /// and reports back with [`App::export_finished`].
     pub export: bool,
+    /// The runs file must be written; the event loop writes it and reports
+    /// back with [`App::runs_saved`].
+    pub save_runs: bool,
+    /// The runs file must be deleted; the event loop deletes it and reports
+    /// back with [`App::runs_deleted`].
+    pub delete_runs: bool,
 }
 
 impl Update {
@@ -104,7 +110,15 @@ impl Update {
         Self {
             redraw: true,
             commands: vec![command],
-            export: false,
+            ..Self::default()
+        }
+    }
+
+    pub(super) fn save_runs() -> Self {
+        Self {
+            redraw: true,
+            save_runs: true,
+            ..Self::default()
         }
     }
 }

@@ -37,6 +37,7 @@ impl App {
         let mut update = match self.overlay.clone() {
             Some(overlay) => self.overlay_key(overlay, key),
             None if self.download.is_some() => self.download_key(key),
+            None if self.runs_view.is_some() => self.runs_key(key),
             None if self.focus == Focus::Review => self.review_key(key),
             None => self.command_key(key),
         };
@@ -134,6 +135,7 @@ impl App {
             KeyCode::Char('s') => self.save(),
             KeyCode::Char('e') => self.export(),
             KeyCode::Char('o') => self.open_settings(),
+            KeyCode::Char('h') => self.open_runs_view(),
             _ => Update::default(),
         }
     }
@@ -145,6 +147,7 @@ impl App {
                 Update::redraw()
             }
             Overlay::Settings(panel) => self.settings_key(panel, key),
+            Overlay::ClearRunsConfirm => self.clear_runs_key(key),
             Overlay::QuitConfirm => match key.code {
                 KeyCode::Char('y' | 'Y') | KeyCode::Enter => self.quit_now(),
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => {
@@ -180,7 +183,7 @@ impl App {
         }
     }
 
-    fn request_quit(&mut self) -> Update {
+    pub(super) fn request_quit(&mut self) -> Update {
         if self.is_running() {
             self.overlay = Some(Overlay::QuitConfirm);
             return Update::redraw();
@@ -199,7 +202,8 @@ impl App {
         Update {
             redraw: false,
             commands,
-            export: false,
+            save_runs: true,
+            ..Update::default()
         }
     }
 
@@ -294,9 +298,8 @@ impl App {
             return Update::redraw();
         }
         Update {
-            redraw: false,
-            commands: Vec::new(),
             export: true,
+            ..Update::default()
         }
     }
 }

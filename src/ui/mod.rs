@@ -3,7 +3,7 @@
 //! [`run`] owns the terminal. Main feeds it [`AppEvent`]s (data progress,
 //! the dataset, trainer events, save results) over a channel and carries out
 //! the [`Command`]s it sends back (start a run, cancel, save, quit). The
-//! dashboard writes the history export itself. The core, [`App`], takes
+//! dashboard writes the history export and the runs file itself. The core, [`App`], takes
 //! events and returns commands without a terminal, and [`drive`] runs the
 //! same loop on any backend and input stream, which the tests use.
 
@@ -16,6 +16,10 @@ mod history;
 mod interface;
 mod keys;
 mod review;
+mod run_name;
+mod runs;
+pub mod runs_file;
+mod runs_view;
 mod settings_panel;
 mod settings_view;
 mod status;
@@ -37,10 +41,13 @@ pub use app::{App, Focus, Notice, Overlay, ServingModel};
 pub use charts::{ChartData, Metric, chart_data};
 pub use download::{DownloadDialog, DownloadProgress, DownloadStep, MissingData};
 pub use event_loop::{FRAME_INTERVAL, INPUT_FRAME_INTERVAL, LoopIo, LoopReport, drive};
-pub use history::{History, Overfitting, RunRecord};
+pub use history::{BestEpoch, History, Overfitting, RunRecord, RunStatus};
 pub use interface::{AppEvent, Command, ModelSource, Update};
 pub use keys::{MAX_RETRAIN_EPOCHS, parse_epochs};
 pub use review::{EFFECT_WORD_LIMIT, Reading};
+pub use run_name::{NamePart, name_parts, run_name};
+pub use runs::{MAX_PICKED, RunsView};
+pub use runs_file::{RunsFileProblem, RunsLoad, RunsStore};
 pub use settings_panel::{PendingStart, SettingsPanel};
 pub use status::{DataInfo, Phase, PrepareProgress, RunClock};
 pub use theme::Theme;
@@ -59,11 +66,14 @@ pub struct UiOptions {
     /// Directory the `e` key writes `imdb-history.csv` and
     /// `imdb-history.json` into.
     pub export_dir: PathBuf,
+    /// The runs file, `imdb-runs.json` in the data folder.
+    pub runs_file: PathBuf,
 }
 
 impl UiOptions {
     /// Reads the language (from `lang_flag`, else `LC_ALL`, `LC_MESSAGES`,
-    /// `LANG`) and `NO_COLOR` from the environment.
+    /// `LANG`) and `NO_COLOR` from the environment. The runs file goes
+    /// into `export_dir`, beside the history export.
     pub fn from_env(lang_flag: Option<&str>, exploration: RunConfig, export_dir: PathBuf) -> Self {
         let no_color = std::env::var("NO_COLOR").ok();
         Self {
@@ -71,6 +81,7 @@ impl UiOptions {
             theme: Theme::from_no_color(no_color.as_deref()),
             exploration,
             vocab_size: DEFAULT_VOCAB_SIZE,
+            runs_file: export_dir.join(runs_file::RUNS_FILE_NAME),
             export_dir,
         }
     }
@@ -122,6 +133,7 @@ pub async fn run(
         events,
         commands: &commands,
         export_dir: &options.export_dir,
+        runs: Some(RunsStore::new(options.runs_file.clone())),
     };
     drive(&mut guard.terminal, &mut app, io).await?;
     Ok(())

@@ -285,7 +285,7 @@ impl StatusView<'_> {
             }
             spans.push(Span::styled(failure.clone(), theme.error));
         }
-        let test = self.history.retrain.as_ref().and_then(|run| run.test);
+        let test = self.history.retrain().and_then(|run| run.test);
         if let Some(test) = test {
             if !spans.is_empty() {
                 spans.push(Span::raw("   "));

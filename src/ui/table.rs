@@ -92,7 +92,7 @@ fn table_lines(history: &History) -> Vec<TableLine<'_>> {
             best: Some(metrics.epoch) == best,
         })
         .collect();
-    if let Some(retrain) = &history.retrain {
+    if let Some(retrain) = history.retrain() {
         lines.extend(retrain.epochs.iter().map(TableLine::Retrain));
     }
     lines

@@ -1,6 +1,7 @@
 //! Styles of the dashboard, with and without colour.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
 
 /// Every style the views use. [`Theme::plain`] keeps series and states apart
 /// by markers and text modifiers alone, for `NO_COLOR`.
@@ -24,6 +25,12 @@ pub struct Theme {
     pub notice: Style,
     pub error: Style,
     pub key: Style,
+    /// Row under the cursor in the runs table.
+    pub cursor_row: Style,
+    /// Rows of runs from an earlier session.
+    pub earlier_row: Style,
+    /// Style and marker of each run the runs chart overlays, in pick order.
+    pub run_series: [(Style, Marker); super::runs::MAX_PICKED],
 }
 
 impl Theme {
@@ -56,6 +63,16 @@ impl Theme {
             notice: Style::new().fg(Color::Yellow),
             error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
             key: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            cursor_row: Style::new().add_modifier(Modifier::REVERSED),
+            earlier_row: Style::new().fg(Color::Gray),
+            run_series: [
+                (Style::new().fg(Color::Cyan), Marker::Braille),
+                (Style::new().fg(Color::Magenta), Marker::Braille),
+                (Style::new().fg(Color::Yellow), Marker::Braille),
+                (Style::new().fg(Color::Green), Marker::Braille),
+                (Style::new().fg(Color::LightBlue), Marker::Braille),
+                (Style::new().fg(Color::LightRed), Marker::Braille),
+            ],
         }
     }
 
@@ -80,6 +97,17 @@ impl Theme {
             notice: none.add_modifier(Modifier::BOLD),
             error: none.add_modifier(Modifier::BOLD),
             key: none.add_modifier(Modifier::BOLD),
+            cursor_row: none.add_modifier(Modifier::REVERSED),
+            earlier_row: none.add_modifier(Modifier::DIM),
+            // Without colour the markers keep the runs apart.
+            run_series: [
+                (none, Marker::Braille),
+                (none, Marker::Dot),
+                (none, Marker::Block),
+                (none, Marker::HalfBlock),
+                (none, Marker::Bar),
+                (none.add_modifier(Modifier::BOLD), Marker::Braille),
+            ],
         }
     }
 }

@@ -14,6 +14,8 @@ use super::charts::{ChartView, LegendView, Metric};
 use super::download::render_download;
 use super::keys::MAX_RETRAIN_EPOCHS;
 use super::review::ReviewView;
+use super::runs::RunsView;
+use super::runs_view::RunsScreen;
 use super::settings_view::render_settings;
 use super::status::StatusView;
 use super::table::{TableView, table_width};
@@ -28,6 +30,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(area, frame.buffer_mut(), app.lang, &app.theme);
+        return;
+    }
+    if let Some(view) = &app.runs_view {
+        draw_runs(frame, app, view);
         return;
     }
 
@@ -116,6 +122,35 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
     render_footer(app, footer_area, buf);
 
+    if render_overlay(app, area, buf) {
+        return;
+    }
+    if let Some(download) = &app.download {
+        render_download(download, app.now, area, buf, app.lang, &app.theme);
+    } else if let Some(position) = cursor {
+        frame.set_cursor_position(position);
+    }
+}
+
+/// Draws the runs view in place of the dashboard.
+fn draw_runs(frame: &mut Frame, app: &App, view: &RunsView) {
+    let area = frame.area();
+    let [screen_area, footer_area] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    let buf = frame.buffer_mut();
+    let screen = RunsScreen {
+        history: &app.history,
+        view,
+        lang: app.lang,
+        theme: &app.theme,
+    };
+    (&screen).render(screen_area, buf);
+    render_footer(app, footer_area, buf);
+    render_overlay(app, area, buf);
+}
+
+/// Draws the open dialog, if any; returns whether one was drawn.
+fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) -> bool {
     match &app.overlay {
         Some(Overlay::Help) => render_help(area, buf, app.lang, &app.theme),
         Some(Overlay::RetrainPrompt { input, rejected }) => {
@@ -132,17 +167,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Some(Overlay::QuitConfirm) => render_quit_confirm(area, buf, app.lang, &app.theme),
         Some(Overlay::Settings(panel)) => render_settings(panel, area, buf, app.lang, &app.theme),
-        None if app.download.is_some() => {
-            if let Some(download) = &app.download {
-                render_download(download, app.now, area, buf, app.lang, &app.theme);
-            }
+        Some(Overlay::ClearRunsConfirm) => {
+            let count = app.history.runs().len();
+            let lines = vec![Line::raw(app.lang.text(&Msg::ClearRunsQuestion { count }))];
+            let title = app.lang.text(&Msg::ClearRunsTitle);
+            dialog(area, buf, title, &app.theme, lines, 64);
         }
-        None => {
-            if let Some(position) = cursor {
-                frame.set_cursor_position(position);
-            }
-        }
+        None => return false,
     }
+    true
 }
 
 fn render_overfitting_sentence(app: &App, area: Rect, buf: &mut Buffer) {
@@ -194,6 +227,7 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
         }
         None => {
             let keys = match app.focus {
+                _ if app.runs_view.is_some() => Msg::FooterRunsKeys,
                 Focus::Review => Msg::FooterReviewKeys,
                 Focus::Table => Msg::FooterTableKeys,
                 Focus::Charts => Msg::FooterKeys,
@@ -251,6 +285,7 @@ fn render_help(area: Rect, buf: &mut Buffer, lang: Lang, theme: &Theme) {
         Msg::HelpCancel,
         Msg::HelpSave,
         Msg::HelpExport,
+        Msg::HelpRuns,
         Msg::HelpQuit,
     ];
     let mut lines: Vec<Line<'static>> = messages
