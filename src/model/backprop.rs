@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::network::{Dense, Network, sigmoid};
 use super::objective::{DropoutMask, Objective};
+use super::partition::{BLOCK_ROWS, RowPartition};
 use crate::data::Split;
 
 /// Reviews per parallel work item. Fixed, so results are bit-identical on
@@ -107,7 +108,10 @@ fn evaluate_chunk(
 ) -> BatchStats {
     let mut workspace = Workspace::new(network);
     let mut stats = BatchStats::default();
-    for &sample in chunk {
+    for (position, &sample) in chunk.iter().enumerate() {
+        if let Some(&next) = chunk.get(position + 2) {
+            prefetch(split.review(next));
+        }
         let logit = workspace.forward::<false>(network, split.review(sample), None);
         stats.add(review_stats(
             objective,
@@ -154,7 +158,7 @@ pub(crate) fn backward_chunk(
     split: &Split,
     chunk: &[usize],
     job: StepJob,
-    partition: RowPartition,
+    partition: &RowPartition,
     result: &mut ChunkResult,
 ) {
     let mut workspace = Workspace::new(network);
@@ -162,6 +166,9 @@ pub(crate) fn backward_chunk(
     let objective = &job.objective;
 
     for (position, &sample) in chunk.iter().enumerate() {
+        if let Some(&next) = chunk.get(position + 2) {
+            prefetch(split.review(next));
+        }
         let label = split.labels[sample];
         let indices = split.review(sample);
         let mut mask = objective.dropout_mask(job.step, sample);
@@ -175,9 +182,9 @@ pub(crate) fn backward_chunk(
         workspace.backward(network, delta, &mut result.gradients);
         result.first_deltas.extend_from_slice(&workspace.delta);
         for &index in indices {
-            result.row_updates[partition.part_of(index)].push(pack_row_update(index, position));
-            if let Some(count) = result.block_counts.get_mut(index as usize / BLOCK_ROWS) {
-                *count += 1;
+            if let Some(part) = partition.part_of(index) {
+                result.row_updates[part].push(pack_row_update(index, position));
+                result.block_counts[index as usize / BLOCK_ROWS] += 1;
             }
         }
     }
@@ -185,7 +192,7 @@ pub(crate) fn backward_chunk(
 
 impl ChunkResult {
     /// Empties the buffers, keeping their memory, and zeroes the gradients.
-    fn reset(&mut self, network: &Network, partition: RowPartition) {
+    fn reset(&mut self, network: &Network, partition: &RowPartition) {
         self.stats = BatchStats::default();
         let shapes_match = self.gradients.layers.len() == network.layers.len()
             && self
@@ -203,11 +210,10 @@ impl ChunkResult {
             self.gradients = small_gradients(network);
         }
         self.first_deltas.clear();
-        self.row_updates.resize_with(partition.parts, Vec::new);
+        self.row_updates.resize_with(partition.parts(), Vec::new);
         self.row_updates.iter_mut().for_each(Vec::clear);
         self.block_counts.clear();
-        self.block_counts
-            .resize(network.inputs().div_ceil(BLOCK_ROWS), 0);
+        self.block_counts.resize(partition.block_count(), 0);
     }
 }
 
@@ -223,45 +229,6 @@ pub(crate) fn pack_row_update(index: u32, position: usize) -> u32 {
 #[inline(always)]
 pub(crate) fn unpack_row_update(packed: u32) -> (u32, u32) {
     (packed >> 6, packed & 63)
-}
-
-/// Interleaved blocks of first-layer rows, one share per thread. Each part
-/// owns the blocks `b` with `b % parts == part`.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RowPartition {
-    /// A power of two, so that finding a row's part is a shift and a mask.
-    pub(crate) parts: usize,
-}
-
-/// First-layer weight rows per block of a [`RowPartition`].
-pub(crate) const BLOCK_ROWS: usize = 64;
-
-impl RowPartition {
-    pub(crate) fn for_current_threads() -> Self {
-        Self {
-            parts: prev_power_of_two(rayon::current_num_threads()),
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn part_of(self, index: u32) -> usize {
-        (index as usize / BLOCK_ROWS) & (self.parts - 1)
-    }
-
-    /// Returns the position of `index`'s block among its part's blocks.
-    #[inline(always)]
-    pub(crate) fn block_in_part(self, index: u32) -> usize {
-        (index as usize / BLOCK_ROWS) >> self.parts.trailing_zeros()
-    }
-}
-
-/// Returns the largest power of two that is at most `n`, and 1 for 0.
-fn prev_power_of_two(n: usize) -> usize {
-    if n <= 1 {
-        1
-    } else {
-        1 << (usize::BITS - 1 - n.leading_zeros())
-    }
 }
 
 /// Gradients with every shape of `network` except an empty first-layer
@@ -418,6 +385,22 @@ impl Workspace {
             std::mem::swap(&mut self.delta, &mut self.previous_delta);
         }
     }
+}
+
+/// Starts loading `indices` into the cache. Reviews come in shuffled
+/// order, so without this each review's indices arrive from main memory
+/// only when its row sum needs them.
+#[inline(always)]
+fn prefetch(indices: &[u32]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in indices.chunks(16) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: SSE is part of every x86_64 CPU, and a prefetch reads
+        // nothing the program sees: it cannot fault, even on a bad address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = indices;
 }
 
 /// Writes a layer's pre-activation output: from the previous layer's

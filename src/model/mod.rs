@@ -6,6 +6,7 @@ pub mod loss;
 mod network;
 mod objective;
 mod optimizer;
+mod partition;
 mod recipe;
 mod step;
 mod update;

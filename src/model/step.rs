@@ -11,12 +11,13 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use super::backprop::{
-    BLOCK_ROWS, BatchStats, CHUNK_REVIEWS, ChunkResult, Gradients, RowPartition, StepJob, add_row,
-    backward_chunk, unpack_row_update,
+    BatchStats, CHUNK_REVIEWS, ChunkResult, Gradients, StepJob, add_row, backward_chunk,
+    unpack_row_update,
 };
 use super::network::{Dense, Network};
 use super::objective::Objective;
 use super::optimizer::{OptimizerState, slot_layers};
+use super::partition::{BLOCK_ROWS, RowPartition};
 use super::update::Update;
 use crate::data::Split;
 
@@ -33,7 +34,8 @@ pub fn accumulate_gradients(
     samples: &[usize],
     gradients: &mut Gradients,
 ) -> BatchStats {
-    let partition = RowPartition::for_current_threads();
+    let partition = partition_for(network, split);
+    let partition = &partition;
     let mut chunks = Vec::new();
     let job = step_job(objective, step, samples);
     backward_chunks(network, split, samples, job, partition, &mut chunks);
@@ -68,6 +70,12 @@ fn add_penalty_gradients(network: &Network, objective: &Objective, gradients: &m
     }
 }
 
+/// Returns the partition of the first layer's rows, one part per thread of
+/// the current pool.
+fn partition_for(network: &Network, split: &Split) -> RowPartition {
+    RowPartition::balanced(split, network.inputs(), rayon::current_num_threads())
+}
+
 fn step_job(objective: &Objective, step: u64, samples: &[usize]) -> StepJob {
     StepJob {
         objective: *objective,
@@ -86,6 +94,9 @@ pub struct StepScratch {
     gradients: Gradients,
     chunks: Vec<ChunkResult>,
     parts: Vec<PartScratch>,
+    /// The row partition of the split whose indices start at the address
+    /// kept beside it, worked out on its first step.
+    partition: Option<(RowPartition, usize)>,
 }
 
 impl StepScratch {
@@ -94,6 +105,7 @@ impl StepScratch {
             gradients: Gradients::zeros_like(network),
             chunks: Vec::new(),
             parts: Vec::new(),
+            partition: None,
         }
     }
 
@@ -114,12 +126,23 @@ pub fn train_step(
     samples: &[usize],
     scratch: &mut StepScratch,
 ) -> BatchStats {
-    let partition = RowPartition::for_current_threads();
     let StepScratch {
         gradients,
         chunks,
         parts,
+        partition,
     } = scratch;
+    let address = split.indices.as_ptr() as usize;
+    let partition = match partition {
+        Some((kept, kept_address))
+            if *kept_address == address
+                && kept.parts() == rayon::current_num_threads()
+                && kept.block_count() == network.inputs().div_ceil(BLOCK_ROWS) =>
+        {
+            kept
+        }
+        _ => &partition.insert((partition_for(network, split), address)).0,
+    };
     let job = step_job(objective, optimizer.steps(), samples);
     backward_chunks(network, split, samples, job, partition, chunks);
     let chunks = &chunks[..samples.len().div_ceil(CHUNK_REVIEWS)];
@@ -164,7 +187,7 @@ fn backward_chunks(
     split: &Split,
     samples: &[usize],
     job: StepJob,
-    partition: RowPartition,
+    partition: &RowPartition,
     chunks: &mut Vec<ChunkResult>,
 ) {
     let needed = samples.len().div_ceil(CHUNK_REVIEWS);
@@ -233,7 +256,7 @@ fn update_first_weights(
     update: Update,
     layer: &mut Dense,
     slots: [Option<&mut ndarray::Array2<f32>>; 2],
-    partition: RowPartition,
+    partition: &RowPartition,
     chunks: &[ChunkResult],
     scratch: &mut Vec<PartScratch>,
 ) {
@@ -241,8 +264,8 @@ fn update_first_weights(
     let Some(weights) = layer.weights.as_slice_mut() else {
         return;
     };
-    if scratch.len() < partition.parts {
-        scratch.resize_with(partition.parts, PartScratch::default);
+    if scratch.len() < partition.parts() {
+        scratch.resize_with(partition.parts(), PartScratch::default);
     }
     let [first, second] = slots.map(|slot| {
         let values = slot
@@ -256,7 +279,7 @@ fn update_first_weights(
         .into_par_iter()
         .zip(first)
         .zip(second)
-        .zip(scratch[..partition.parts].par_iter_mut())
+        .zip(scratch[..partition.parts()].par_iter_mut())
         .enumerate()
         .for_each(
             |(part, (((mut weights, mut first), mut second), scratch))| {
@@ -280,15 +303,17 @@ struct PartRows<'a, 'b> {
 }
 
 /// Splits a flat `(rows, units)` matrix into blocks of [`BLOCK_ROWS`] rows
-/// and hands block `b` to part `b % parts`.
-fn distribute_blocks<T>(
-    flat: &mut [T],
+/// and hands each block to its part, in increasing order.
+fn distribute_blocks<'a, T>(
+    flat: &'a mut [T],
     units: usize,
-    partition: RowPartition,
-) -> Vec<Vec<&mut [T]>> {
-    let mut parts: Vec<Vec<&mut [T]>> = (0..partition.parts).map(|_| Vec::new()).collect();
-    for (block, rows) in flat.chunks_mut((BLOCK_ROWS * units).max(1)).enumerate() {
-        parts[block % partition.parts].push(rows);
+    partition: &RowPartition,
+) -> Vec<Vec<&'a mut [T]>> {
+    let mut parts: Vec<Vec<&mut [T]>> = (0..partition.parts()).map(|_| Vec::new()).collect();
+    for (block, rows) in (0..).zip(flat.chunks_mut((BLOCK_ROWS * units).max(1))) {
+        if let Some(part) = partition.part_of(block * BLOCK_ROWS as u32) {
+            parts[part].push(rows);
+        }
     }
     parts
 }
@@ -316,7 +341,7 @@ fn unpack_update(packed: u32) -> (usize, usize, usize) {
 fn sort_updates(
     scratch: &mut PartScratch,
     part: usize,
-    partition: RowPartition,
+    partition: &RowPartition,
     chunks: &[ChunkResult],
     blocks: usize,
 ) {
@@ -329,11 +354,10 @@ fn sort_updates(
     block_ends.clear();
     next.clear();
     let mut total = 0;
-    for block in 0..blocks {
-        let global = block * partition.parts + part;
+    for &global in partition.blocks_of(part).iter().take(blocks) {
         let count: u32 = chunks
             .iter()
-            .filter_map(|chunk| chunk.block_counts.get(global))
+            .filter_map(|chunk| chunk.block_counts.get(global as usize))
             .sum();
         next.push(total);
         total += count as usize;
@@ -408,7 +432,7 @@ fn update_part(
 fn scatter_part(
     blocks: &mut [&mut [f32]],
     part: usize,
-    partition: RowPartition,
+    partition: &RowPartition,
     chunks: &[ChunkResult],
     units: usize,
 ) {
