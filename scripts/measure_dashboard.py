@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure the dashboard's start, training and typing times in tmux.
+"""Measure the dashboard's start, training, settings and typing times in tmux.
 
 Usage:
 
@@ -291,6 +291,37 @@ def measure_idle(tmux, binary, data, seconds):
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def measure_settings_change(tmux, binary, data, repeats):
+    """Time Enter in the settings panel, after one setting changed (units
+    16 to 32, the vocabulary kept), to the new run's first epoch on
+    screen, starting from the cache."""
+    times = []
+    directory = Path(tempfile.mkdtemp(prefix="imdb-tui-measure."))
+    try:
+        for repeat in range(repeats):
+            name = f"settings-{repeat}"
+            started = time.perf_counter()
+            tmux.start(name, directory, [binary, "--lang", "en", "--data", data])
+            wait_for(tmux, name, lambda screen: ALL_EPOCHS in screen, started)
+            tmux.send_keys(name, "o")
+            wait_for(tmux, name, lambda screen: "Settings" in screen, started)
+            tmux.send_keys(name, "Down", "Right")
+            wait_for(tmux, name, lambda screen: re.search(r"Units per layer +32", screen), started)
+            pressed = time.perf_counter()
+            tmux.send_keys(name, "Enter")
+            first, _ = wait_for(
+                tmux, name,
+                lambda screen: ALL_EPOCHS not in screen and FIRST_EPOCH.search(screen),
+                pressed)
+            tmux.kill(name)
+            times.append(first * 1000)
+            print(f"settings change {repeat}: Enter to first epoch {first * 1000:.0f} ms, "
+                  f"load {load_average()}", flush=True)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    return times
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     repo = Path(__file__).resolve().parent.parent
@@ -315,6 +346,7 @@ def main():
     print(f"load at start {load_average()}", flush=True)
     try:
         start = measure_start(tmux, binary, data, arguments.repeats)
+        settings = measure_settings_change(tmux, binary, data, arguments.repeats)
         single, burst, baseline, burst_keys = measure_typing(tmux, binary, data, arguments.keys)
         cpu_seconds, wall, percent = measure_idle(tmux, binary, data, arguments.idle_seconds)
     finally:
@@ -330,6 +362,7 @@ def main():
     print(f"| start to 20 epochs, from the cache | {summary(start['cache_all'])} |")
     first_to_all = [done - first for first, done in zip(start["cache_first"], start["cache_all"])]
     print(f"| first epoch to 20 epochs, from the cache | {summary(first_to_all)} |")
+    print(f"| Enter in the settings panel (units 16 to 32) to first epoch | {summary(settings)} |")
     print(f"| key to redrawn review box, single keys | {summary(single)} |")
     print(f"| burst of {burst_keys} keys to redrawn review box | {burst:.0f} ms |")
     print(f"| key echoed by `cat` (tmux and polling floor) | {summary(baseline)} |")
