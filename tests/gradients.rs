@@ -367,3 +367,39 @@ fn fused_step_for_each_optimizer() {
         }
     }
 }
+
+/// Trains a few steps inside a pool of `threads` threads and returns the
+/// network and the batch statistics.
+fn train_on_threads(threads: usize) -> (Network, Vec<imdb_tui::model::BatchStats>) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("build a thread pool");
+    pool.install(|| {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let mut network = Network::new(4000, &[16, 16], &mut rng);
+        let split = common::synthetic_split(900, 4000, 21);
+        let samples: Vec<usize> = (0..split.len()).collect();
+        let mut optimizer = OptimizerState::new(RmsProp::default(), &network);
+        let mut scratch = StepScratch::new(&network);
+        let objective = Objective {
+            dropout: 0.2,
+            ..Objective::default()
+        };
+        let stats = samples
+            .chunks(300)
+            .map(|batch| {
+                let step = &mut scratch;
+                train_step(&mut network, &mut optimizer, &objective, &split, batch, step)
+            })
+            .collect();
+        (network, stats)
+    })
+}
+
+#[test]
+fn results_match_on_any_thread_count() {
+    let one = train_on_threads(1);
+    assert_eq!(train_on_threads(2), one, "two threads");
+    assert_eq!(train_on_threads(3), one, "three threads");
+}
