@@ -98,6 +98,8 @@ pub enum Msg<'a> {
         words: usize,
     },
     ConfigLine {
+        /// The run's name by what differs from the classic recipe.
+        name: &'a str,
         batch_size: usize,
         learning_rate: f32,
         validation: usize,
@@ -132,7 +134,9 @@ pub enum Msg<'a> {
         loss: f64,
         accuracy: f64,
     },
-    LossTitle,
+    LossTitle {
+        loss: LossKind,
+    },
     AccuracyTitle,
     EpochAxis,
     SeriesTraining,
@@ -706,11 +710,13 @@ fn english(message: &Msg<'_>) -> String {
         DataPending => "Data: not loaded yet".into(),
         VocabularyLine { words } => format!("Vocabulary: top {} words", count(words)),
         ConfigLine {
+            name,
             batch_size,
             learning_rate,
             validation,
         } => format!(
-            "Batch size {batch_size}, learning rate {learning_rate}, {} reviews held out for validation",
+            "Settings: {name}; batch size {batch_size}, learning rate {learning_rate}, {} reviews \
+             held out for validation",
             count(validation)
         ),
         PhasePreparing => "preparing data".into(),
@@ -738,7 +744,10 @@ fn english(message: &Msg<'_>) -> String {
         TestResult { loss, accuracy } => {
             format!("Test set: loss {loss:.3}, accuracy {}", percent(accuracy))
         }
-        LossTitle => "Loss (binary cross-entropy)".into(),
+        LossTitle { loss } => match loss {
+            LossKind::BinaryCrossEntropy => "Loss (binary cross-entropy)".into(),
+            LossKind::MeanSquaredError => "Loss (mean squared error)".into(),
+        },
         AccuracyTitle => "Accuracy".into(),
         EpochAxis => "epoch".into(),
         SeriesTraining => "training".into(),
@@ -1274,11 +1283,13 @@ fn chinese(message: &Msg<'_>) -> String {
         DataPending => "数据：尚未加载".into(),
         VocabularyLine { words } => format!("词表：最常见的 {} 个词", count(words)),
         ConfigLine {
+            name,
             batch_size,
             learning_rate,
             validation,
         } => format!(
-            "批大小 (batch size) {batch_size}，学习率 (learning rate) {learning_rate}，留出 {} 条作验证集",
+            "设置：{name}；批大小 (batch size) {batch_size}，学习率 (learning rate) \
+             {learning_rate}，留出 {} 条作验证集",
             count(validation)
         ),
         PhasePreparing => "准备数据".into(),
@@ -1307,7 +1318,10 @@ fn chinese(message: &Msg<'_>) -> String {
             "测试集：损失 {loss:.3}，准确率 {}",
             percent(accuracy)
         ),
-        LossTitle => "损失 (loss，二元交叉熵)".into(),
+        LossTitle { loss } => match loss {
+            LossKind::BinaryCrossEntropy => "损失 (loss，二元交叉熵)".into(),
+            LossKind::MeanSquaredError => "损失 (loss，均方误差)".into(),
+        },
         AccuracyTitle => "准确率 (accuracy)".into(),
         EpochAxis => "轮次 (epoch)".into(),
         SeriesTraining => "训练集".into(),
@@ -1794,6 +1808,7 @@ mod tests {
             Msg::DataPending,
             Msg::VocabularyLine { words: 4 },
             Msg::ConfigLine {
+                name: "64 units",
                 batch_size: 4,
                 learning_rate: 0.001,
                 validation: 4,
@@ -1822,7 +1837,9 @@ mod tests {
                 loss: 0.2771,
                 accuracy: 0.8826,
             },
-            Msg::LossTitle,
+            Msg::LossTitle {
+                loss: LossKind::MeanSquaredError,
+            },
             Msg::AccuracyTitle,
             Msg::EpochAxis,
             Msg::SeriesTraining,
@@ -2200,7 +2217,7 @@ mod tests {
             Msg::PrepareBytes { .. } => 16,
             Msg::PrepareReviews { .. } => 17,
             Msg::TestResult { .. } => 18,
-            Msg::LossTitle => 19,
+            Msg::LossTitle { .. } => 19,
             Msg::AccuracyTitle => 20,
             Msg::EpochAxis => 21,
             Msg::SeriesTraining => 22,
@@ -2451,7 +2468,12 @@ mod tests {
     #[test]
     fn chinese_uses_course_terms() {
         let text = |message: Msg<'static>| Lang::Zh.text(&message);
-        assert!(text(Msg::LossTitle).contains("损失"));
+        assert!(
+            text(Msg::LossTitle {
+                loss: LossKind::BinaryCrossEntropy
+            })
+            .contains("损失")
+        );
         assert!(text(Msg::AccuracyTitle).contains("准确率"));
         assert!(text(Msg::SeriesTraining).contains("训练集"));
         assert!(text(Msg::SeriesValidation).contains("验证集"));
@@ -2471,6 +2493,7 @@ mod tests {
         );
         assert!(text(Msg::EpochAxis).contains("轮次"));
         let config = text(Msg::ConfigLine {
+            name: "经典配置",
             batch_size: 512,
             learning_rate: 0.001,
             validation: 10_000,

@@ -390,7 +390,14 @@ fn train_on_threads(threads: usize) -> (Network, Vec<imdb_tui::model::BatchStats
             .chunks(300)
             .map(|batch| {
                 let step = &mut scratch;
-                train_step(&mut network, &mut optimizer, &objective, &split, batch, step)
+                train_step(
+                    &mut network,
+                    &mut optimizer,
+                    &objective,
+                    &split,
+                    batch,
+                    step,
+                )
             })
             .collect();
         (network, stats)

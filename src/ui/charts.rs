@@ -194,7 +194,12 @@ impl Widget for &ChartView<'_> {
         let lang = self.lang;
         let theme = self.theme;
         let title = match self.metric {
-            Metric::Loss => lang.text(&Msg::LossTitle),
+            Metric::Loss => lang.text(&Msg::LossTitle {
+                loss: self
+                    .history
+                    .exploration()
+                    .map_or_else(Default::default, |run| run.config.loss),
+            }),
             Metric::Accuracy => lang.text(&Msg::AccuracyTitle),
         };
         let border = if self.focused {

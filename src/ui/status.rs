@@ -8,10 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, Paragraph, Widget};
 use unicode_width::UnicodeWidthStr;
 
+use crate::data::DEFAULT_VOCAB_SIZE;
 use crate::i18n::{Lang, Msg, format_duration};
 use crate::train::{RunConfig, RunKind};
 
 use super::history::History;
+use super::run_name::run_name;
 use super::theme::Theme;
 
 /// Stage of the whole session, as the status panel names it.
@@ -169,7 +171,10 @@ impl Widget for &StatusView<'_> {
         }
         if show_config && let Some(row) = next_row.next() {
             let config = self.exploration;
+            let vocabulary = self.data.map_or(DEFAULT_VOCAB_SIZE, |data| data.vocabulary);
+            let name = run_name(config, vocabulary, lang);
             let text = lang.text(&Msg::ConfigLine {
+                name: &name,
                 batch_size: config.batch_size,
                 learning_rate: config.learning_rate,
                 validation: config.validation_size,
