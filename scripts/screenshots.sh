@@ -156,6 +156,23 @@ save_png review.png
 tmux_cmd kill-session -t english
 
 # dashboard-zh.png: the Chinese dashboard after its 20 epochs.
+start_dashboard experiments --lang en
+wait_for experiments "Phase: done +epoch 20 of 20"
+tmux_cmd send-keys -t experiments o
+wait_for experiments "Units per layer"
+tmux_cmd send-keys -t experiments Down Right Right
+wait_for experiments "Units per layer +64"
+save_png settings.png
+tmux_cmd send-keys -t experiments Enter
+wait_for experiments "Settings: 64 units"
+wait_for experiments "Phase: done +epoch 20 of 20"
+tmux_cmd send-keys -t experiments h
+wait_for experiments "64 units +explore"
+tmux_cmd send-keys -t experiments End Space Up Space
+wait_for experiments "\\[x\\] 64 units"
+save_png runs.png
+tmux_cmd kill-session -t experiments
+
 start_dashboard chinese --lang zh
 wait_for chinese "完成 +轮次 \(epoch\) 20/20"
 wait_for chinese "按 r 以 [0-9]+ 个轮次重新训练"
