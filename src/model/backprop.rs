@@ -141,7 +141,8 @@ pub(crate) struct ChunkResult {
     pub(crate) block_counts: Vec<u32>,
 }
 
-/// What every chunk of one step shares besides the network and the data.
+/// The settings every chunk of one step shares besides the network and
+/// the data.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct StepJob {
     pub(crate) objective: Objective,
@@ -395,8 +396,8 @@ fn prefetch(indices: &[u32]) {
     #[cfg(target_arch = "x86_64")]
     for line in indices.chunks(16) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: SSE is part of every x86_64 CPU, and a prefetch reads
-        // nothing the program sees: it cannot fault, even on a bad address.
+        // SAFETY: SSE is part of every x86_64 CPU, and a prefetch only
+        // warms the cache: it cannot fault, even on a bad address.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) };
     }
     #[cfg(not(target_arch = "x86_64"))]

@@ -97,7 +97,7 @@ pub fn save(
         format_version: FORMAT_VERSION,
         tokenizer_version: TOKENIZER_VERSION,
         hidden_units: network.hidden_units(),
-        // The network's own activation, whatever the record says, so the
+        // The network's own activation, whatever the record has, so the
         // file always loads as the network that was saved.
         run: RunConfig {
             activation: network.activation,
