@@ -347,8 +347,8 @@ pub(crate) fn check_split(split: &Split, vocabulary_size: usize) -> Result<(), S
 }
 
 /// Saves the dataset to `folder/`[`CACHE_FILE_NAME`] through a temporary file
-/// in the same folder, renamed over the old cache when complete, so readers
-/// never see a half-written cache. Returns the path written.
+/// in the same folder, flushed to disk and renamed over the old cache when
+/// complete, so readers never see a half-written cache. Returns the path written.
 pub(crate) fn save(
     folder: &Path,
     key: &CacheKey,
@@ -387,6 +387,9 @@ pub(crate) fn save(
         output.flush()?;
     }
 
+    // On disk before the rename, so a crash cannot leave a cache that has
+    // the final name but not all of its bytes.
+    temporary.as_file().sync_all()?;
     let path = folder.join(CACHE_FILE_NAME);
     temporary.persist(&path).map_err(|error| error.error)?;
     Ok(path)
