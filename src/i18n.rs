@@ -540,6 +540,19 @@ pub enum Msg<'a> {
     PickLimit {
         max: usize,
     },
+    /// A file at the download's destination that is not the expected archive.
+    /// `expected_size` is `None` for a mirror's file of unknown size.
+    FetchExistingFileMismatch {
+        path: &'a str,
+        size: u64,
+        md5: &'a str,
+        expected_size: Option<u64>,
+        expected_md5: &'a str,
+    },
+    /// A folder, broken link or other entry at the download's destination.
+    FetchDestinationNotAFile {
+        path: &'a str,
+    },
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -1152,6 +1165,29 @@ fn english(message: &Msg<'_>) -> String {
         PickLimit { max } => {
             format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
         }
+        FetchExistingFileMismatch {
+            path,
+            size,
+            md5,
+            expected_size,
+            expected_md5,
+        } => {
+            let expected = match expected_size {
+                Some(bytes) => format!("{bytes} bytes and MD5 {expected_md5}"),
+                None => format!("MD5 {expected_md5}"),
+            };
+            format!(
+                "{path} is already there but is not the expected archive: it has {size} bytes \
+                 and MD5 {md5}, expected {expected}. imdb-tui leaves it untouched. To download \
+                 the archive, move or rename {path}, then run `imdb-tui fetch-data` again. To \
+                 accept this file, run it with --md5 {md5} (or IMDB_DATA_MD5), or train on it \
+                 as it is with --data {path}."
+            )
+        }
+        FetchDestinationNotAFile { path } => format!(
+            "{path} exists but is not a regular file, so imdb-tui leaves it untouched. Move or \
+             rename it, then run `imdb-tui fetch-data` again."
+        ),
     }
 }
 
@@ -1691,6 +1727,28 @@ fn chinese(message: &Msg<'_>) -> String {
             chinese_runs_problem(problem)
         ),
         PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
+        FetchExistingFileMismatch {
+            path,
+            size,
+            md5,
+            expected_size,
+            expected_md5,
+        } => {
+            let expected = match expected_size {
+                Some(bytes) => format!("{bytes} 字节，MD5 为 {expected_md5}"),
+                None => format!("MD5 为 {expected_md5}"),
+            };
+            format!(
+                "{path} 已存在，但不是预期的压缩包：它有 {size} 字节，MD5 为 {md5}；\
+                 预期为 {expected}。imdb-tui 不会改动它。要重新下载，请先移走或改名 {path}，\
+                 再运行 `imdb-tui fetch-data`。要接受这个文件，请加上 --md5 {md5}\
+                 （或 IMDB_DATA_MD5）再运行，或用 --data {path} 直接用它训练。"
+            )
+        }
+        FetchDestinationNotAFile { path } => format!(
+            "{path} 已存在但不是普通文件，imdb-tui 不会改动它。请把它移走或改名，\
+             再运行 `imdb-tui fetch-data`。"
+        ),
     }
 }
 
@@ -2193,6 +2251,16 @@ mod tests {
                 error: "permission denied",
             },
             Msg::PickLimit { max: 6 },
+            Msg::FetchExistingFileMismatch {
+                path: "data/aclImdb_v1.tar.gz",
+                size: 28_600_000,
+                md5: "0123456789abcdef0123456789abcdef",
+                expected_size: Some(84_125_825),
+                expected_md5: "7c2ac02c03563afcf9b574c7e56c153a",
+            },
+            Msg::FetchDestinationNotAFile {
+                path: "data/aclImdb_v1.tar.gz",
+            },
         ]
     }
 
@@ -2392,13 +2460,15 @@ mod tests {
             Msg::RunsFileMovedAside { .. } => 191,
             Msg::RunsFileKept { .. } => 192,
             Msg::PickLimit { .. } => 193,
+            Msg::FetchExistingFileMismatch { .. } => 194,
+            Msg::FetchDestinationNotAFile { .. } => 195,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..194).collect();
+        let expected: Vec<usize> = (0..196).collect();
         assert_eq!(positions, expected);
     }
 

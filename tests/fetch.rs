@@ -757,7 +757,7 @@ fn complete_file_is_not_downloaded_again() {
 }
 
 #[test]
-fn corrupt_destination_is_replaced() {
+fn corrupt_destination_is_kept() {
     let fixture = Fixture::new();
     let body = fixture.archive.clone();
     let server = Server::start(move |request, _| Reply::ranged(&body, request));
@@ -767,12 +767,15 @@ fn corrupt_destination_is_replaced() {
     let downloader = fixture.downloader(&server);
 
     assert!(!downloader.is_complete().unwrap());
-    let outcome = downloader.run(&mut ignore_progress()).unwrap();
+    let error = downloader.run(&mut ignore_progress()).unwrap_err();
 
-    let length = fixture.archive.len() as u64;
-    assert_eq!(outcome, Outcome::Downloaded { bytes: length });
-    assert_eq!(server.requests().len(), 1);
-    assert_eq!(fs::read(fixture.destination()).unwrap(), fixture.archive);
+    assert!(
+        matches!(error, FetchError::ExistingFileMismatch { .. }),
+        "{error:?}"
+    );
+    assert!(server.requests().is_empty());
+    assert_eq!(fs::read(fixture.destination()).unwrap(), corrupt);
+    assert!(!fixture.part().exists());
 }
 
 #[test]
@@ -1017,4 +1020,276 @@ fn overlong_unannounced_body_is_rejected() {
     assert!(actual < body_length, "wrote all {actual} bytes");
     assert!(!fixture.part().exists());
     assert!(!fixture.destination().exists());
+}
+
+// ---------------------------------------------------------------------------
+// Files at the destination that the download did not write
+
+/// Another archive than the one the server has, standing in for a file the
+/// user placed by hand, such as a copy without the unlabeled reviews.
+fn placed_archive() -> Vec<u8> {
+    let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
+    let text = "a placed review";
+    let mut header = tar::Header::new_gnu();
+    header.set_size(text.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    builder
+        .append_data(&mut header, "aclImdb/train/pos/9_10.txt", text.as_bytes())
+        .unwrap();
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// Writes `bytes` at the destination and makes the file read-only.
+fn place_read_only(fixture: &Fixture, bytes: &[u8]) {
+    fs::write(fixture.destination(), bytes).unwrap();
+    let mut permissions = fs::metadata(fixture.destination()).unwrap().permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(fixture.destination(), permissions).unwrap();
+}
+
+/// Checks that `error` names the placed file, both checksums and each fix.
+fn assert_names_placed_file(error: &FetchError, fixture: &Fixture, placed: &[u8]) {
+    let FetchError::ExistingFileMismatch {
+        path,
+        size,
+        md5,
+        expected_md5,
+        ..
+    } = error
+    else {
+        panic!("expected a mismatch of the existing file, got {error:?}");
+    };
+    assert_eq!(path, &fixture.destination());
+    assert_eq!(*size, placed.len() as u64);
+    assert_eq!(md5.to_string(), md5_hex(placed));
+    assert_ne!(md5, expected_md5);
+
+    let message = error.to_string();
+    assert!(
+        message.contains(&fixture.destination().display().to_string()),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("{} bytes", placed.len())),
+        "{message}"
+    );
+    assert!(message.contains(&md5_hex(placed)), "{message}");
+    assert!(message.contains(&expected_md5.to_string()), "{message}");
+    assert!(message.contains("move or rename"), "{message}");
+    assert!(message.contains("--md5"), "{message}");
+    assert!(message.contains("--data"), "{message}");
+}
+
+#[test]
+fn placed_file_kept_when_refused() {
+    let fixture = Fixture::new();
+    let placed = placed_archive();
+    place_read_only(&fixture, &placed);
+    let address = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let url = format!("http://{address}/{ARCHIVE_NAME}");
+    let source = Source::new(url, imdb_tui::fetch::OFFICIAL_MD5).unwrap();
+    let downloader = Downloader::new(fixture.dir.path()).with_source(source);
+
+    let error = downloader.run(&mut ignore_progress()).unwrap_err();
+
+    assert_names_placed_file(&error, &fixture, &placed);
+    let message = error.to_string();
+    assert!(message.contains("84125825 bytes"), "{message}");
+    assert!(message.contains(imdb_tui::fetch::OFFICIAL_MD5), "{message}");
+    assert_eq!(fs::read(fixture.destination()).unwrap(), placed);
+    assert!(!fixture.part().exists());
+}
+
+#[test]
+fn placed_file_kept_on_404() {
+    let fixture = Fixture::new();
+    let placed = placed_archive();
+    place_read_only(&fixture, &placed);
+    let server = Server::start(|_, _| Reply::status(404));
+
+    let error = fixture
+        .downloader(&server)
+        .run(&mut ignore_progress())
+        .unwrap_err();
+
+    assert_names_placed_file(&error, &fixture, &placed);
+    assert!(server.requests().is_empty());
+    assert_eq!(fs::read(fixture.destination()).unwrap(), placed);
+}
+
+#[test]
+fn placed_file_kept_when_mirror_differs() {
+    let fixture = Fixture::new();
+    let placed = placed_archive();
+    place_read_only(&fixture, &placed);
+    // The mirror serves its own archive, whose checksum is not the one the
+    // download expects.
+    let body = fixture.archive.clone();
+    let server = Server::start(move |request, _| Reply::ranged(&body, request));
+    let source = Source::new(server.url(), imdb_tui::fetch::OFFICIAL_MD5).unwrap();
+    let downloader = Downloader::new(fixture.dir.path()).with_source(source);
+
+    let error = downloader.run(&mut ignore_progress()).unwrap_err();
+
+    assert_names_placed_file(&error, &fixture, &placed);
+    assert!(server.requests().is_empty());
+    assert_eq!(fs::read(fixture.destination()).unwrap(), placed);
+    assert!(!fixture.part().exists());
+}
+
+#[test]
+fn placed_file_accepted_with_its_md5() {
+    let fixture = Fixture::new();
+    let placed = placed_archive();
+    place_read_only(&fixture, &placed);
+    let server = Server::start(|_, _| Reply::status(500));
+    let source = Source::new(server.url(), &md5_hex(&placed)).unwrap();
+    let downloader = Downloader::new(fixture.dir.path()).with_source(source);
+
+    let outcome = downloader.run(&mut ignore_progress()).unwrap();
+
+    assert_eq!(outcome, Outcome::AlreadyPresent);
+    assert!(server.requests().is_empty());
+    assert_eq!(fs::read(fixture.destination()).unwrap(), placed);
+}
+
+#[test]
+fn md5_download_kept_on_official_run() {
+    let fixture = Fixture::new();
+    let body = fixture.archive.clone();
+    let server = Server::start(move |request, _| Reply::ranged(&body, request));
+    // First run: the mirror's file, accepted through its checksum, as with
+    // `--md5`.
+    let mirror = Source::new(server.url(), &fixture.md5()).unwrap();
+    Downloader::new(fixture.dir.path())
+        .with_source(mirror)
+        .run(&mut ignore_progress())
+        .unwrap();
+
+    // Second run without `--md5`: the official checksum is expected.
+    let official = Source::new(server.url(), imdb_tui::fetch::OFFICIAL_MD5).unwrap();
+    let error = Downloader::new(fixture.dir.path())
+        .with_source(official)
+        .run(&mut ignore_progress())
+        .unwrap_err();
+
+    assert_names_placed_file(&error, &fixture, &fixture.archive);
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(fs::read(fixture.destination()).unwrap(), fixture.archive);
+}
+
+#[test]
+fn part_resumes_after_placed_file_moved() {
+    let fixture = Fixture::new();
+    let body = fixture.archive.clone();
+    let half = body.len() / 2;
+    let server = Server::start(move |request, index| match index {
+        0 => Reply::ranged(&body, request).cut_after(half),
+        _ => Reply::ranged(&body, request),
+    });
+    let downloader = fixture.downloader(&server);
+    downloader.run(&mut ignore_progress()).unwrap_err();
+    let part_length = fs::metadata(fixture.part()).unwrap().len();
+    assert!(part_length > 0, "the partial file is empty");
+
+    // A file placed now stops the next run without touching the partial file.
+    let placed = placed_archive();
+    place_read_only(&fixture, &placed);
+    let error = downloader.run(&mut ignore_progress()).unwrap_err();
+    assert_names_placed_file(&error, &fixture, &placed);
+    assert_eq!(fs::metadata(fixture.part()).unwrap().len(), part_length);
+    assert_eq!(server.requests().len(), 1);
+
+    // Once the user moves it away, the download resumes where it stopped.
+    fs::rename(
+        fixture.destination(),
+        fixture.dir.path().join("placed.tar.gz"),
+    )
+    .unwrap();
+    let outcome = downloader.run(&mut ignore_progress()).unwrap();
+
+    let length = fixture.archive.len() as u64;
+    assert_eq!(
+        outcome,
+        Outcome::Resumed {
+            from: part_length,
+            bytes: length
+        }
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].range_start(), Some(part_length));
+    assert_eq!(fs::read(fixture.destination()).unwrap(), fixture.archive);
+    assert!(!fixture.part().exists());
+}
+
+#[test]
+fn file_placed_during_download_is_kept() {
+    let fixture = Fixture::new();
+    let body = fixture.archive.clone();
+    let placed = placed_archive();
+    let destination = fixture.destination();
+    let placed_by_server = placed.clone();
+    // The file appears at the destination while the body is on its way.
+    let server = Server::start(move |request, _| {
+        fs::write(&destination, &placed_by_server).unwrap();
+        Reply::ranged(&body, request)
+    });
+    let downloader = fixture.downloader(&server);
+
+    let error = downloader.run(&mut ignore_progress()).unwrap_err();
+
+    assert_names_placed_file(&error, &fixture, &placed);
+    assert_eq!(fs::read(fixture.destination()).unwrap(), placed);
+    // The verified download waits in the partial file for the next run.
+    assert_eq!(fs::read(fixture.part()).unwrap(), fixture.archive);
+}
+
+#[test]
+fn folder_at_destination_is_kept() {
+    let fixture = Fixture::new();
+    fs::create_dir(fixture.destination()).unwrap();
+    fs::write(fixture.destination().join("notes.txt"), b"mine").unwrap();
+    let server = Server::start(|_, _| Reply::status(500));
+
+    let error = fixture
+        .downloader(&server)
+        .run(&mut ignore_progress())
+        .unwrap_err();
+
+    assert!(
+        matches!(&error, FetchError::DestinationNotAFile { path } if path == &fixture.destination()),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("not a regular file"), "{error}");
+    assert!(server.requests().is_empty());
+    assert_eq!(
+        fs::read(fixture.destination().join("notes.txt")).unwrap(),
+        b"mine"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn broken_link_at_destination_is_kept() {
+    let fixture = Fixture::new();
+    let target = fixture.dir.path().join("elsewhere.tar.gz");
+    std::os::unix::fs::symlink(&target, fixture.destination()).unwrap();
+    let server = Server::start(|_, _| Reply::status(500));
+
+    let error = fixture
+        .downloader(&server)
+        .run(&mut ignore_progress())
+        .unwrap_err();
+
+    assert!(
+        matches!(error, FetchError::DestinationNotAFile { .. }),
+        "{error:?}"
+    );
+    assert!(server.requests().is_empty());
+    assert_eq!(fs::read_link(fixture.destination()).unwrap(), target);
 }

@@ -110,6 +110,22 @@ pub fn fetch_error_text(error: &FetchError, lang: Lang) -> String {
             expected: &expected.to_string(),
             actual: &actual.to_string(),
         }),
+        FetchError::ExistingFileMismatch {
+            path,
+            size,
+            md5,
+            expected_size,
+            expected_md5,
+        } => lang.text(&Msg::FetchExistingFileMismatch {
+            path: &shown(path),
+            size: *size,
+            md5: &md5.to_string(),
+            expected_size: *expected_size,
+            expected_md5: &expected_md5.to_string(),
+        }),
+        FetchError::DestinationNotAFile { path } => {
+            lang.text(&Msg::FetchDestinationNotAFile { path: &shown(path) })
+        }
         FetchError::DiskFull { path, .. } => lang.text(&Msg::FetchDiskFull { path: &shown(path) }),
         FetchError::Cancelled { received } => lang.text(&Msg::FetchCancelled {
             received: *received,

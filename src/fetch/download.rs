@@ -13,7 +13,9 @@ use ureq::http::Response;
 use super::error::NetworkContext;
 use super::http::{self, Reply};
 use super::transfer::PartFile;
-use super::verify::{digest_of, file_matches, hash_file_into, remove_if_present};
+use super::verify::{
+    Existing, digest_of, file_matches, hash_file_into, inspect_destination, remove_if_present,
+};
 use super::{ARCHIVE_NAME, FetchError, Md5Digest, PART_SUFFIX, Progress, Source};
 
 /// Idle timeout used unless [`Downloader::with_idle_timeout`] sets another.
@@ -94,27 +96,28 @@ impl Downloader {
     ///
     /// A partial file from an earlier run is resumed with an HTTP Range request
     /// when the server responds with 206, and started over when it responds with
-    /// 200. A destination file with the wrong size or checksum is removed first, so
-    /// that after any error no unverified file sits at the destination. This call
-    /// blocks, so async callers run it with `tokio::task::spawn_blocking`.
+    /// 200. A file at the destination when the call starts was placed by the
+    /// user or by an earlier download, so it is never removed or replaced. When
+    /// it is not the expected archive, the call fails before any request is sent. This call blocks, so
+    /// async callers run it with `tokio::task::spawn_blocking`.
     ///
     /// # Errors
     ///
     /// Any [`FetchError`] except [`FetchError::InvalidMd5`], which only
-    /// [`Source::new`] returns. Network errors and cancellation keep the partial
-    /// file for the next run. Size and checksum mismatches remove it.
+    /// [`Source::new`] returns. [`FetchError::ExistingFileMismatch`] and
+    /// [`FetchError::DestinationNotAFile`] name what is at the destination.
+    /// Network errors and cancellation keep the partial file for the next run.
+    /// Size and checksum mismatches remove it.
     pub fn run(&self, progress: &mut dyn Progress) -> Result<Outcome, FetchError> {
-        let destination = self.destination();
         let part = self.part_path();
         fs::create_dir_all(&self.data_dir).map_err(|source| FetchError::DataDir {
             dir: self.data_dir.clone(),
             source,
         })?;
 
-        if self.is_complete()? {
+        if inspect_destination(&self.destination(), &self.source)? == Existing::Complete {
             return Ok(Outcome::AlreadyPresent);
         }
-        remove_if_present(&destination)?;
 
         let mut offset = self.reusable_part_length(&part)?;
         if offset > 0 && self.source.size() == Some(offset) {
@@ -135,13 +138,28 @@ impl Downloader {
         }
         let outcome = result?;
 
-        fs::rename(&part, &destination).map_err(|source| FetchError::Io {
-            action: "rename",
-            path: part.clone(),
-            source,
-        })?;
+        self.move_into_place(&part)?;
         progress.finish();
         Ok(outcome)
+    }
+
+    /// Renames the verified partial file to the destination. A file that
+    /// appeared at the destination during the download is checked and kept.
+    /// The partial file is then removed if that file is the expected archive,
+    /// and otherwise kept for the next run.
+    fn move_into_place(&self, part: &Path) -> Result<(), FetchError> {
+        let destination = self.destination();
+        if inspect_destination(&destination, &self.source)? == Existing::Complete {
+            return remove_if_present(part);
+        }
+
+        // NOTE: a file placed in the moment between the check above and this
+        // rename is replaced, because `fs::rename` overwrites its target.
+        fs::rename(part, &destination).map_err(|source| FetchError::Io {
+            action: "rename",
+            path: part.to_owned(),
+            source,
+        })
     }
 
     /// Returns the length of the partial file, after removing one that is longer
@@ -179,11 +197,7 @@ impl Downloader {
         }
 
         progress.start(length, Some(length));
-        fs::rename(part, self.destination()).map_err(|source| FetchError::Io {
-            action: "rename",
-            path: part.to_owned(),
-            source,
-        })?;
+        self.move_into_place(part)?;
         progress.finish();
         Ok(Some(Outcome::Resumed {
             from: length,

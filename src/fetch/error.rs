@@ -103,6 +103,30 @@ pub enum FetchError {
         actual: Md5Digest,
     },
 
+    /// A file that this download did not write is at the destination and is
+    /// not the expected archive. It is left untouched.
+    #[error(
+        "{} is already there but is not the expected archive: it has {size} bytes and MD5 {md5}, expected {}MD5 {expected_md5}. imdb-tui leaves it untouched. To download the archive, move or rename it, then run `imdb-tui fetch-data` again. To accept this file, run it with --md5 {md5} (or IMDB_DATA_MD5), or train on it as it is with --data {}.",
+        .path.display(),
+        expected_size_text(*.expected_size),
+        .path.display()
+    )]
+    ExistingFileMismatch {
+        path: PathBuf,
+        size: u64,
+        md5: Md5Digest,
+        expected_size: Option<u64>,
+        expected_md5: Md5Digest,
+    },
+
+    /// Something other than a regular file, such as a folder or a broken
+    /// symbolic link, is at the destination. It is left untouched.
+    #[error(
+        "{} exists but is not a regular file, so imdb-tui leaves it untouched. Move or rename it, then run `imdb-tui fetch-data` again.",
+        .path.display()
+    )]
+    DestinationNotAFile { path: PathBuf },
+
     /// The data directory cannot be created or written.
     #[error("cannot create or write the data directory {} ({source}); make it a writable directory or choose another data directory", .dir.display())]
     DataDir { dir: PathBuf, source: io::Error },
@@ -130,6 +154,11 @@ fn fallback(dir: &Path) -> String {
         "pass a mirror with --url or {URL_ENV_VAR}, or place {ARCHIVE_NAME} in {} by hand",
         dir.display()
     )
+}
+
+/// Formats the expected size, when known, followed by "and".
+fn expected_size_text(size: Option<u64>) -> String {
+    size.map_or_else(String::new, |size| format!("{size} bytes and "))
 }
 
 /// Request being made when a network error happened, to name it in the error.

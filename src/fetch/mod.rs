@@ -5,6 +5,9 @@
 //! size and MD5 checksum, and reports progress to a [`Progress`] receiver such as
 //! the indicatif-based [`BarProgress`]. It blocks, so the dashboard runs it on a
 //! blocking thread. Each [`FetchError`] names the failed value and a way out.
+//! A file at the destination when the download starts is never removed or
+//! replaced. Either it is the expected archive, or the download fails with an
+//! error that names it.
 //!
 //! The command line draws an indicatif bar:
 //!

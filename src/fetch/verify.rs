@@ -58,6 +58,65 @@ pub(crate) fn file_matches(path: &Path, source: &Source) -> Result<bool, FetchEr
     Ok(digest_of(hasher) == source.md5())
 }
 
+/// State of the destination that [`inspect_destination`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Existing {
+    /// Nothing is at the path.
+    Absent,
+    /// A regular file with the expected size and checksum is at the path.
+    Complete,
+}
+
+/// Checks what is at the destination of the archive without changing it.
+///
+/// A symbolic link counts as the file it points to. Unlike [`file_matches`],
+/// this hashes a file of the wrong size too, so that the error can name its
+/// checksum.
+///
+/// # Errors
+///
+/// [`FetchError::ExistingFileMismatch`] when a regular file with another size
+/// or checksum is there, [`FetchError::DestinationNotAFile`] when a folder, a
+/// broken symbolic link or another kind of entry is there, and
+/// [`FetchError::Io`] when the path cannot be read.
+pub(crate) fn inspect_destination(path: &Path, source: &Source) -> Result<Existing, FetchError> {
+    let read_error = |error| FetchError::Io {
+        action: "read",
+        path: path.to_owned(),
+        source: error,
+    };
+    let not_a_file = || FetchError::DestinationNotAFile {
+        path: path.to_owned(),
+    };
+
+    match path.symlink_metadata() {
+        Ok(_) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Existing::Absent),
+        Err(error) => return Err(read_error(error)),
+    }
+    match path.metadata() {
+        Ok(metadata) if metadata.is_file() => {}
+        Ok(_) => return Err(not_a_file()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Err(not_a_file()),
+        Err(error) => return Err(read_error(error)),
+    }
+
+    let mut hasher = Md5::new();
+    let size = hash_file_into(path, &mut hasher).map_err(read_error)?;
+    let md5 = digest_of(hasher);
+    let size_matches = source.size().is_none_or(|expected| expected == size);
+    if size_matches && md5 == source.md5() {
+        return Ok(Existing::Complete);
+    }
+    Err(FetchError::ExistingFileMismatch {
+        path: path.to_owned(),
+        size,
+        md5,
+        expected_size: source.size(),
+        expected_md5: source.md5(),
+    })
+}
+
 /// Removes a file, treating one that is already gone as removed.
 pub(crate) fn remove_if_present(path: &Path) -> Result<(), FetchError> {
     match std::fs::remove_file(path) {
