@@ -5,9 +5,9 @@ use std::io;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use super::encode::hash_word;
 use super::read::ReviewHeader;
 use super::tokenize::for_each_token_bytes;
+use super::word_hash::word_hash;
 
 /// Text or token bytes per batch. Large enough that channel traffic is rare,
 /// small enough that the progress gauge moves often.
@@ -47,7 +47,7 @@ pub(crate) struct Batch {
     pub reviews: Vec<(ReviewHeader, usize)>,
     /// Review texts, one after the other.
     pub text: Vec<u8>,
-    /// Hash ([`hash_word`]) and length in bytes of each token.
+    /// Hash ([`word_hash`]) and length in bytes of each token.
     pub tokens: Vec<(u64, usize)>,
     /// UTF-8 bytes of the tokens, one after the other.
     pub words: Vec<u8>,
@@ -68,7 +68,7 @@ impl Batch {
     pub(crate) fn push_tokens(&mut self, header: ReviewHeader, text: &[u8]) {
         let first_token = self.tokens.len();
         for_each_token_bytes(text, |token| {
-            self.tokens.push((hash_word(token), token.len()));
+            self.tokens.push((word_hash(token), token.len()));
             self.words.extend_from_slice(token);
         });
         self.reviews.push((header, self.tokens.len() - first_token));

@@ -1,25 +1,14 @@
 //! Turning review texts into word ids, choosing the vocabulary, and building
 //! the encoded splits.
 
-use std::hash::Hasher;
-
-use rustc_hash::FxHasher;
-
 use super::batch::{Batch, BatchForm};
 use super::error::DataError;
 use super::read::{ReviewHeader, SplitKind, label_folder};
 use super::split::{Split, Vocabulary};
+use super::word_hash::{word_hash, word_prefix};
 
 /// Marks a word that is not in the vocabulary.
 const NOT_IN_VOCABULARY: u32 = u32::MAX;
-
-/// Hashes a word for [`WordTable`]. Whichever thread tokenizes a review
-/// hashes its words too.
-pub(crate) fn hash_word(word: &[u8]) -> u64 {
-    let mut hasher = FxHasher::default();
-    hasher.write(word);
-    hasher.finish()
-}
 
 /// Per-word data of the encoder, packed so that a lookup touches one cache
 /// line for most words.
@@ -111,7 +100,7 @@ impl WordTable {
         let mask = size - 1;
         let mut slots = vec![0_u64; size];
         for id in 0..self.len() as u32 {
-            let hash = hash_word(self.word(id));
+            let hash = word_hash(self.word(id));
             let mut position = hash as usize & mask;
             while slots[position] != 0 {
                 position = (position + 1) & mask;
@@ -120,32 +109,6 @@ impl WordTable {
         }
         self.slots = slots;
     }
-}
-
-/// Returns the first 8 bytes of `word` as a little-endian number,
-/// zero-padded. Builds the value from whole loads, because copying the bytes
-/// into an array and reading it back as one number stalls on store-to-load
-/// forwarding in this hot loop.
-fn word_prefix(word: &[u8]) -> u64 {
-    let length = word.len();
-    if let Some(head) = word.first_chunk::<8>() {
-        return u64::from_le_bytes(*head);
-    }
-    if length >= 4 {
-        // Two 4-byte loads overlap when the word is shorter than 8. The
-        // overlapping bytes are equal, so OR-ing them keeps them intact.
-        let low = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-        let tail = &word[length - 4..];
-        let high = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
-        return u64::from(low) | (u64::from(high) << ((length - 4) * 8));
-    }
-    if length > 0 {
-        // The first, middle and last byte cover every length from 1 to 3.
-        return u64::from(word[0])
-            | (u64::from(word[length / 2]) << (length / 2 * 8))
-            | (u64::from(word[length - 1]) << ((length - 1) * 8));
-    }
-    0
 }
 
 /// One review after tokenizing: its header and where its distinct word ids
@@ -382,40 +345,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn word_prefix_matches_padded_bytes() {
-        let text = b"abcdefghijk";
-        for length in 0..=text.len() {
-            let word = &text[..length];
-            let mut padded = [0_u8; 8];
-            let copied = length.min(8);
-            padded[..copied].copy_from_slice(&word[..copied]);
-            assert_eq!(
-                word_prefix(word),
-                u64::from_le_bytes(padded),
-                "length {length}"
-            );
-        }
-    }
-
-    #[test]
     fn word_table_ids_are_stable() {
         let mut table = WordTable::default();
         let words: Vec<String> = (0..100_000).map(|number| format!("w{number}")).collect();
         for (expected, word) in words.iter().enumerate() {
-            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            let (id, _) = table.entry_of(word.as_bytes(), word_hash(word.as_bytes()));
             assert_eq!(id as usize, expected);
         }
         // Lookups after the table grew several times find the same ids.
         for (expected, word) in words.iter().enumerate() {
-            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            let (id, _) = table.entry_of(word.as_bytes(), word_hash(word.as_bytes()));
             assert_eq!(id as usize, expected, "{word}");
             assert_eq!(table.word(id), word.as_bytes());
         }
         assert_eq!(table.len(), words.len());
 
         // Words that share their first 8 bytes differ in the rest.
-        let (long, _) = table.entry_of(b"abcdefgh-long", hash_word(b"abcdefgh-long"));
-        let (other, _) = table.entry_of(b"abcdefgh-lung", hash_word(b"abcdefgh-lung"));
+        let (long, _) = table.entry_of(b"abcdefgh-long", word_hash(b"abcdefgh-long"));
+        let (other, _) = table.entry_of(b"abcdefgh-lung", word_hash(b"abcdefgh-lung"));
         assert_ne!(long, other);
     }
 }

@@ -9,11 +9,13 @@ mod batch;
 mod cache;
 mod encode;
 mod error;
+mod lookup;
 mod prepare;
 mod read;
 mod source;
 mod split;
 pub mod tokenize;
+pub(crate) mod word_hash;
 
 pub use cache::CACHE_FILE_NAME;
 pub use error::{DataError, PrepareWarning};
