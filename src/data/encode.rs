@@ -226,8 +226,9 @@ impl Encoder {
         let word_ids = &self.word_ids;
         let vocabulary_index = &vocabulary_index;
         let (train, test) = std::thread::scope(|scope| {
-            let test = scope.spawn(|| build_split(test_reviews, word_ids, vocabulary_index));
-            let train = build_split(train_reviews, word_ids, vocabulary_index);
+            let test = scope
+                .spawn(|| build_split(test_reviews, word_ids, vocabulary_index, vocabulary_size));
+            let train = build_split(train_reviews, word_ids, vocabulary_index, vocabulary_size);
             (train, test.join())
         });
         // A panic in the test thread is a bug here, so it is raised again.
@@ -313,14 +314,22 @@ fn check_reviews(reviews: &[EncodedReview], source_name: &str) -> Result<(), Dat
 }
 
 /// Encodes `reviews` as sorted vocabulary indices.
-fn build_split(reviews: &[EncodedReview], word_ids: &[u32], vocabulary_index: &[u32]) -> Split {
+fn build_split(
+    reviews: &[EncodedReview],
+    word_ids: &[u32],
+    vocabulary_index: &[u32],
+    vocabulary_size: usize,
+) -> Split {
+    // The distinct words of every review, known or not, bound the indices.
+    let max_indices = reviews.iter().map(|review| review.end - review.start).sum();
     let mut split = Split {
         offsets: Vec::with_capacity(reviews.len() + 1),
-        indices: Vec::new(),
+        indices: Vec::with_capacity(max_indices),
         labels: Vec::with_capacity(reviews.len()),
         ratings: Vec::with_capacity(reviews.len()),
     };
     split.offsets.push(0);
+    let mut bitmap = IndexBitmap::new(vocabulary_size);
 
     for review in reviews {
         let start = split.indices.len();
@@ -330,7 +339,7 @@ fn build_split(reviews: &[EncodedReview], word_ids: &[u32], vocabulary_index: &[
                 .map(|&id| vocabulary_index[id as usize])
                 .filter(|&index| index != NOT_IN_VOCABULARY),
         );
-        split.indices[start..].sort_unstable();
+        bitmap.sort(&mut split.indices[start..]);
 
         split.offsets.push(split.indices.len());
         split.labels.push(review.header.label);
@@ -340,9 +349,62 @@ fn build_split(reviews: &[EncodedReview], word_ids: &[u32], vocabulary_index: &[
     split
 }
 
+/// Bitmap with a bit per vocabulary word, all zeros between uses, for
+/// sorting a review's indices.
+struct IndexBitmap {
+    blocks: Vec<u64>,
+}
+
+impl IndexBitmap {
+    fn new(vocabulary_size: usize) -> Self {
+        Self {
+            blocks: vec![0; vocabulary_size.div_ceil(64)],
+        }
+    }
+
+    /// Sorts `indices`, which are distinct and below the vocabulary size.
+    /// When the bitmap has at most two blocks per index, setting the bits
+    /// and reading them back in order costs less than a comparison sort,
+    /// which takes over for short reviews and large vocabularies.
+    fn sort(&mut self, indices: &mut [u32]) {
+        if self.blocks.len() > indices.len() * 2 {
+            indices.sort_unstable();
+            return;
+        }
+
+        for &index in indices.iter() {
+            self.blocks[index as usize / 64] |= 1 << (index % 64);
+        }
+        let mut sorted = indices.iter_mut();
+        for (block_number, block) in self.blocks.iter_mut().enumerate() {
+            let mut bits = std::mem::take(block);
+            while bits != 0 {
+                if let Some(slot) = sorted.next() {
+                    *slot = (block_number * 64) as u32 + bits.trailing_zeros();
+                }
+                bits &= bits - 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_bitmap_sorts_like_sort() {
+        let mut bitmap = IndexBitmap::new(1_000);
+        // 5 indices take the comparison sort, 500 the bitmap.
+        for count in [0, 1, 5, 500] {
+            let mut indices: Vec<u32> = (0..count).map(|i| (i * 7_919) % 1_000).collect();
+            let mut expected = indices.clone();
+            expected.sort_unstable();
+            bitmap.sort(&mut indices);
+            assert_eq!(indices, expected, "{count} indices");
+        }
+        assert!(bitmap.blocks.iter().all(|&block| block == 0));
+    }
 
     #[test]
     fn word_table_ids_are_stable() {
