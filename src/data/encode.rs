@@ -5,6 +5,7 @@ use super::batch::{Batch, BatchForm};
 use super::error::DataError;
 use super::read::{ReviewHeader, SplitKind, label_folder};
 use super::split::{Split, Vocabulary};
+use super::tokenize::for_each_token_bytes;
 use super::word_hash::{word_hash, word_prefix};
 
 /// Marks a word that is not in the vocabulary.
@@ -126,8 +127,6 @@ struct EncodedReview {
 #[derive(Debug, Default)]
 pub(crate) struct Encoder {
     words: WordTable,
-    /// Buffer for tokenizing [`BatchForm::Text`] batches, kept for reuse.
-    tokenized: Batch,
     /// Distinct word ids of each review, review after review.
     word_ids: Vec<u32>,
     reviews: Vec<EncodedReview>,
@@ -142,13 +141,13 @@ impl Encoder {
         match batch.form {
             BatchForm::Tokens => self.add_tokens(batch),
             BatchForm::Text => {
-                let mut tokenized = std::mem::take(&mut self.tokenized);
-                tokenized.clear();
-                for (header, text) in batch.texts() {
-                    tokenized.push_tokens(*header, text);
+                for (&header, text) in batch.texts() {
+                    let review = self.start_review(header);
+                    for_each_token_bytes(text, |token| {
+                        self.add_token(&review, word_hash(token), token);
+                    });
+                    self.finish_review(review);
                 }
-                self.add_tokens(&tokenized);
-                self.tokenized = tokenized;
             }
         }
     }
