@@ -332,12 +332,17 @@ fn build_split(
 
     for review in reviews {
         let start = split.indices.len();
-        split.indices.extend(
-            word_ids[review.start..review.end]
-                .iter()
-                .map(|&id| vocabulary_index[id as usize])
-                .filter(|&index| index != NOT_IN_VOCABULARY),
-        );
+        let ids = &word_ids[review.start..review.end];
+        // Writes every index and keeps those in the vocabulary, without a
+        // branch that the mix of known and unknown words would mispredict.
+        split.indices.resize(start + ids.len(), 0);
+        let mut kept = start;
+        for &id in ids {
+            let index = vocabulary_index[id as usize];
+            split.indices[kept] = index;
+            kept += usize::from(index != NOT_IN_VOCABULARY);
+        }
+        split.indices.truncate(kept);
         bitmap.sort(&mut split.indices[start..]);
 
         split.offsets.push(split.indices.len());
