@@ -336,13 +336,13 @@ fn build_split(
         // Writes every index and keeps those in the vocabulary, without a
         // branch that the mix of known and unknown words would mispredict.
         split.indices.resize(start + ids.len(), 0);
-        let mut kept = start;
+        let mut known_end = start;
         for &id in ids {
             let index = vocabulary_index[id as usize];
-            split.indices[kept] = index;
-            kept += usize::from(index != NOT_IN_VOCABULARY);
+            split.indices[known_end] = index;
+            known_end += usize::from(index != NOT_IN_VOCABULARY);
         }
-        split.indices.truncate(kept);
+        split.indices.truncate(known_end);
         bitmap.sort(&mut split.indices[start..]);
 
         split.offsets.push(split.indices.len());

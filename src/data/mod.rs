@@ -9,6 +9,7 @@ mod batch;
 mod cache;
 mod encode;
 mod error;
+mod forward_seek;
 mod lookup;
 mod prepare;
 mod read;
