@@ -83,20 +83,20 @@ pub(crate) fn for_each_token_bytes(text: &[u8], mut emit: impl FnMut(&[u8])) {
 
         if class & WORD_BYTE != 0 {
             let start = position;
-            let run_classes;
-            (position, run_classes) = scan_ascii_run(text, start);
+            let scanned = scan_ascii_run(text, start);
+            position = scanned.end;
             let run = &text[start..position];
 
             if class_at(text, position) & NON_ASCII != 0 {
                 // A non-ASCII letter or combining mark may continue the word.
                 push_ascii_lowercase(&mut word, run);
                 position = finish_word(text, position, &mut word, &mut emit);
-            } else if run_classes & UPPER != 0 {
+            } else if scanned.has_upper {
                 push_ascii_lowercase(&mut word, run);
                 flush(&mut word, &mut emit);
             } else {
                 emit(run);
-                if run_classes == DIGIT {
+                if !scanned.has_letter {
                     emit_score(text, start, position, &mut emit);
                 }
             }
@@ -120,26 +120,38 @@ pub(crate) fn for_each_token_bytes(text: &[u8], mut emit: impl FnMut(&[u8])) {
 const LANES_LOW: u64 = 0x0101_0101_0101_0101;
 const LANES_HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Returns the end of the run of ASCII letters and digits that starts at
-/// `start`, and the OR of the classes of its bytes.
+/// A run of ASCII letters and digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AsciiRun {
+    /// Position of the first byte after the run.
+    end: usize,
+    has_upper: bool,
+    has_letter: bool,
+}
+
+/// Scans the run of ASCII letters and digits that starts at `start`.
 ///
 /// Reads 8 bytes at a time and finds the run's end from a bit mask, so a
 /// word of up to 7 bytes costs no loop branch that depends on its length.
 /// Fewer than 8 bytes before the end of `text` are read one at a time.
-fn scan_ascii_run(text: &[u8], start: usize) -> (usize, u8) {
+fn scan_ascii_run(text: &[u8], start: usize) -> AsciiRun {
     let mut position = start;
-    let mut classes = 0;
+    let mut has_upper = false;
+    let mut has_letter = false;
     while let Some(chunk) = text
         .get(position..)
         .and_then(|rest| rest.first_chunk::<8>())
     {
         let bytes = u64::from_le_bytes(*chunk);
-        let ascii = !bytes & LANES_HIGH;
         let low_bits = bytes & !LANES_HIGH;
-        let digits = lanes_between(low_bits, b'0', b'9') & ascii;
-        let upper = lanes_between(low_bits, b'A', b'Z') & ascii;
-        let lower = lanes_between(low_bits, b'a', b'z') & ascii;
-        let ends = !(digits | upper | lower) & LANES_HIGH;
+        let digits = lanes_between(low_bits, b'0', b'9');
+        // Setting bit 5 maps capitals onto lowercase letters.
+        let letters = lanes_between(low_bits | (LANES_LOW << 5), b'a', b'z');
+        // Capitals have bit 5 clear, and shifting by 2 moves bit 5 of each
+        // byte to bit 7 of the same byte.
+        let upper = letters & !(bytes << 2);
+        // Bytes of 0x80 and above end the run whatever their low bits are.
+        let ends = (!(digits | letters) | bytes) & LANES_HIGH;
         // The high bits of the bytes before the first byte outside the run.
         let inside = if ends == 0 {
             u64::MAX
@@ -147,20 +159,29 @@ fn scan_ascii_run(text: &[u8], start: usize) -> (usize, u8) {
             (ends & ends.wrapping_neg()) - 1
         };
 
-        classes |= (DIGIT * u8::from(digits & inside != 0))
-            | (UPPER * u8::from(upper & inside != 0))
-            | (LOWER * u8::from(lower & inside != 0));
+        has_upper |= upper & inside != 0;
+        has_letter |= letters & inside != 0;
         if ends != 0 {
-            return (position + ends.trailing_zeros() as usize / 8, classes);
+            return AsciiRun {
+                end: position + ends.trailing_zeros() as usize / 8,
+                has_upper,
+                has_letter,
+            };
         }
         position += 8;
     }
 
     while class_at(text, position) & WORD_BYTE != 0 {
-        classes |= class_at(text, position);
+        let class = class_at(text, position);
+        has_upper |= class & UPPER != 0;
+        has_letter |= class & (UPPER | LOWER) != 0;
         position += 1;
     }
-    (position, classes)
+    AsciiRun {
+        end: position,
+        has_upper,
+        has_letter,
+    }
 }
 
 /// Returns the high bit of each byte of `bytes` that lies in `low..=high`.
@@ -407,14 +428,18 @@ mod tests {
 
     /// Scans a run one byte at a time, as the tokenizer did before it read
     /// 8 bytes at a time.
-    fn scan_run_bytewise(text: &[u8], start: usize) -> (usize, u8) {
+    fn scan_run_bytewise(text: &[u8], start: usize) -> AsciiRun {
         let mut position = start;
         let mut classes = 0;
         while class_at(text, position) & WORD_BYTE != 0 {
             classes |= class_at(text, position);
             position += 1;
         }
-        (position, classes)
+        AsciiRun {
+            end: position,
+            has_upper: classes & UPPER != 0,
+            has_letter: classes & (UPPER | LOWER) != 0,
+        }
     }
 
     #[test]
