@@ -328,7 +328,7 @@ fn build_split(
         ratings: Vec::with_capacity(reviews.len()),
     };
     split.offsets.push(0);
-    let mut bitmap = IndexBitmap::new(vocabulary_size);
+    let mut sorter = IndexSorter::new(vocabulary_size);
 
     for review in reviews {
         let start = split.indices.len();
@@ -343,7 +343,7 @@ fn build_split(
             known_end += usize::from(index != NOT_IN_VOCABULARY);
         }
         split.indices.truncate(known_end);
-        bitmap.sort(&mut split.indices[start..]);
+        sorter.sort(&mut split.indices[start..]);
 
         split.offsets.push(split.indices.len());
         split.labels.push(review.header.label);
@@ -353,42 +353,76 @@ fn build_split(
     split
 }
 
-/// Bitmap with a bit per vocabulary word, all zeros between uses, for
-/// sorting a review's indices.
-struct IndexBitmap {
-    blocks: Vec<u64>,
+/// Reviews with fewer indices than this use a comparison sort, because the
+/// radix sort has a fixed cost of clearing and summing its counts.
+/// NOTE: the value is an estimate, not measured.
+const RADIX_SORT_MIN_INDICES: usize = 32;
+
+/// Largest number of bits per index that the radix sort handles, in two
+/// passes of at most 8 bits.
+const RADIX_SORT_MAX_BITS: u32 = 16;
+
+/// Sorts the vocabulary indices of one review with a least-significant-digit
+/// radix sort in two passes. Unlike a comparison sort it takes no branch
+/// that depends on the values, and those branches are mispredicted often
+/// on random indices.
+struct IndexSorter {
+    /// Bits per digit: half the bits of the largest index, rounded up.
+    digit_bits: u32,
+    scratch: Vec<u32>,
 }
 
-impl IndexBitmap {
+impl IndexSorter {
     fn new(vocabulary_size: usize) -> Self {
+        let largest = vocabulary_size.saturating_sub(1) as u64;
+        let index_bits = (u64::BITS - largest.leading_zeros()).max(1);
         Self {
-            blocks: vec![0; vocabulary_size.div_ceil(64)],
+            digit_bits: index_bits.div_ceil(2),
+            scratch: Vec::new(),
         }
     }
 
-    /// Sorts `indices`, which are distinct and below the vocabulary size.
-    /// When the bitmap has at most two blocks per index, setting the bits
-    /// and reading them back in order costs less than a comparison sort,
-    /// which takes over for short reviews and large vocabularies.
+    /// Sorts `indices`, which are below the vocabulary size. Short reviews
+    /// and vocabularies above 2^16 words take `sort_unstable`.
     fn sort(&mut self, indices: &mut [u32]) {
-        if self.blocks.len() > indices.len() * 2 {
+        if indices.len() < RADIX_SORT_MIN_INDICES || self.digit_bits * 2 > RADIX_SORT_MAX_BITS {
             indices.sort_unstable();
             return;
         }
 
+        let shift = self.digit_bits;
+        let mask = (1_u32 << shift) - 1;
+        let mut low_starts = [0_u32; 256];
+        let mut high_starts = [0_u32; 256];
         for &index in indices.iter() {
-            self.blocks[index as usize / 64] |= 1 << (index % 64);
+            low_starts[(index & mask) as usize] += 1;
+            high_starts[(index >> shift) as usize] += 1;
         }
-        let mut sorted = indices.iter_mut();
-        for (block_number, block) in self.blocks.iter_mut().enumerate() {
-            let mut bits = std::mem::take(block);
-            while bits != 0 {
-                if let Some(slot) = sorted.next() {
-                    *slot = (block_number * 64) as u32 + bits.trailing_zeros();
-                }
-                bits &= bits - 1;
-            }
+        let buckets = 1_usize << shift;
+        counts_to_starts(&mut low_starts[..buckets]);
+        counts_to_starts(&mut high_starts[..buckets]);
+
+        self.scratch.resize(indices.len(), 0);
+        for &index in indices.iter() {
+            let start = &mut low_starts[(index & mask) as usize];
+            self.scratch[*start as usize] = index;
+            *start += 1;
         }
+        for &index in &self.scratch[..indices.len()] {
+            let start = &mut high_starts[(index >> shift) as usize];
+            indices[*start as usize] = index;
+            *start += 1;
+        }
+    }
+}
+
+/// Turns bucket sizes into the position where each bucket starts.
+fn counts_to_starts(counts: &mut [u32]) {
+    let mut total = 0;
+    for count in counts {
+        let size = *count;
+        *count = total;
+        total += size;
     }
 }
 
@@ -397,17 +431,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn index_bitmap_sorts_like_sort() {
-        let mut bitmap = IndexBitmap::new(1_000);
-        // 5 indices take the comparison sort, 500 the bitmap.
-        for count in [0, 1, 5, 500] {
-            let mut indices: Vec<u32> = (0..count).map(|i| (i * 7_919) % 1_000).collect();
-            let mut expected = indices.clone();
-            expected.sort_unstable();
-            bitmap.sort(&mut indices);
-            assert_eq!(indices, expected, "{count} indices");
+    fn index_sorter_sorts_like_sort() {
+        for vocabulary_size in [1, 2, 255, 256, 1_000, 10_000, 65_536, 65_537, 1 << 20] {
+            let mut sorter = IndexSorter::new(vocabulary_size);
+            let size = vocabulary_size as u64;
+            // 5 indices take the comparison sort, 40 and 500 the radix sort
+            // unless the vocabulary is above 2^16 words.
+            for count in [0, 1, 5, 40, 500] {
+                let mut indices: Vec<u32> = (0..count)
+                    .map(|i: u64| ((i * 7_919 + 13) % size) as u32)
+                    .collect();
+                let mut expected = indices.clone();
+                expected.sort_unstable();
+                sorter.sort(&mut indices);
+                assert_eq!(indices, expected, "{count} indices of {vocabulary_size}");
+            }
         }
-        assert!(bitmap.blocks.iter().all(|&block| block == 0));
     }
 
     #[test]
