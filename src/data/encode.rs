@@ -233,7 +233,6 @@ impl Encoder {
         // A panic in the test thread is a bug here, so it is raised again.
         let test = test.unwrap_or_else(|payload| std::panic::resume_unwind(payload));
 
-        free_in_background(self);
         Ok((vocabulary, train, test))
     }
 
@@ -241,12 +240,12 @@ impl Encoder {
     /// reviews, ties broken by the word's bytes in ascending order. Returns
     /// the vocabulary and, for each word id, its vocabulary index or
     /// [`NOT_IN_VOCABULARY`].
-    fn choose_vocabulary(&self, size: usize) -> Result<(Vocabulary, Vec<u32>), DataError> {
+    fn choose_vocabulary(&mut self, size: usize) -> Result<(Vocabulary, Vec<u32>), DataError> {
         if size == 0 {
             return Err(DataError::VocabularySizeZero);
         }
 
-        let words = &self.words;
+        let words = std::mem::take(&mut self.words);
         let mut candidates: Vec<(u64, &[u8], u32)> = (0..words.len() as u32)
             .filter_map(|id| {
                 let count = words.entries[id as usize].train_count;
@@ -278,17 +277,6 @@ impl Encoder {
         }
         Ok((Vocabulary::new(vocabulary), vocabulary_index))
     }
-}
-
-/// Frees the encoder's word table and word ids, tens of megabytes for the
-/// full dataset, on a thread of their own, so that the caller does not wait
-/// while their pages are unmapped: about 2 ms of each call on the full
-/// dataset (perf record). When no thread can be started, `spawn` drops the
-/// encoder here.
-fn free_in_background(encoder: Encoder) {
-    let _ = std::thread::Builder::new()
-        .name("free-encoder".to_owned())
-        .spawn(move || drop(encoder));
 }
 
 /// Rejects duplicate review ids and splits without one of the two classes.
