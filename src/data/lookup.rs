@@ -23,9 +23,9 @@ struct Slot {
 /// A general hash map hashes the bytes through the `Hash` trait and
 /// compares keys with a call to `memcmp`. This table compares the first 8
 /// bytes and the length inline, which settles every word of up to 8 bytes.
-/// With it, predicting the 163-word review of `benches/train.rs` takes
-/// about 9,500 instructions in place of 17,200 with an `FxHashMap`
-/// (callgrind).
+/// Moving from an `FxHashMap` to this table cut predicting the 163-word
+/// review of `benches/train.rs` from about 17,200 to 9,500 instructions
+/// (callgrind), measured before the tokenizer scanned 8 bytes at a time.
 #[derive(Clone, Default)]
 pub(crate) struct WordLookup {
     slots: Vec<Slot>,
