@@ -1,12 +1,10 @@
 //! Live prediction: review text to the probability that it is positive.
 
 use std::cell::RefCell;
-use std::hash::Hasher;
-
-use rustc_hash::FxHasher;
 
 use crate::data::Vocabulary;
 use crate::data::tokenize::for_each_token_bytes;
+use crate::data::word_hash::word_hash;
 use crate::model::{Network, sigmoid};
 
 /// How much one known word moves the prediction.
@@ -73,12 +71,6 @@ fn encode_into(
     unknown.sort_unstable();
     unknown.dedup();
     indices.len() + unknown.len()
-}
-
-fn word_hash(word: &[u8]) -> u64 {
-    let mut hasher = FxHasher::default();
-    hasher.write(word);
-    hasher.finish()
 }
 
 /// Buffers of [`predict`], reused so that a keystroke allocates nothing.

@@ -1,25 +1,15 @@
 //! Turning review texts into word ids, choosing the vocabulary, and building
 //! the encoded splits.
 
-use std::hash::Hasher;
-
-use rustc_hash::FxHasher;
-
 use super::batch::{Batch, BatchForm};
 use super::error::DataError;
 use super::read::{ReviewHeader, SplitKind, label_folder};
 use super::split::{Split, Vocabulary};
+use super::tokenize::for_each_token_bytes;
+use super::word_hash::{word_hash, word_prefix};
 
 /// Marks a word that is not in the vocabulary.
 const NOT_IN_VOCABULARY: u32 = u32::MAX;
-
-/// Hashes a word for [`WordTable`]. Whichever thread tokenizes a review
-/// hashes its words too.
-pub(crate) fn hash_word(word: &[u8]) -> u64 {
-    let mut hasher = FxHasher::default();
-    hasher.write(word);
-    hasher.finish()
-}
 
 /// Per-word data of the encoder, packed so that a lookup touches one cache
 /// line for most words.
@@ -111,7 +101,7 @@ impl WordTable {
         let mask = size - 1;
         let mut slots = vec![0_u64; size];
         for id in 0..self.len() as u32 {
-            let hash = hash_word(self.word(id));
+            let hash = word_hash(self.word(id));
             let mut position = hash as usize & mask;
             while slots[position] != 0 {
                 position = (position + 1) & mask;
@@ -120,32 +110,6 @@ impl WordTable {
         }
         self.slots = slots;
     }
-}
-
-/// Returns the first 8 bytes of `word` as a little-endian number,
-/// zero-padded. Builds the value from whole loads, because copying the bytes
-/// into an array and reading it back as one number stalls on store-to-load
-/// forwarding in this hot loop.
-fn word_prefix(word: &[u8]) -> u64 {
-    let length = word.len();
-    if let Some(head) = word.first_chunk::<8>() {
-        return u64::from_le_bytes(*head);
-    }
-    if length >= 4 {
-        // Two 4-byte loads overlap when the word is shorter than 8. The
-        // overlapping bytes are equal, so OR-ing them keeps them intact.
-        let low = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-        let tail = &word[length - 4..];
-        let high = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
-        return u64::from(low) | (u64::from(high) << ((length - 4) * 8));
-    }
-    if length > 0 {
-        // The first, middle and last byte cover every length from 1 to 3.
-        return u64::from(word[0])
-            | (u64::from(word[length / 2]) << (length / 2 * 8))
-            | (u64::from(word[length - 1]) << ((length - 1) * 8));
-    }
-    0
 }
 
 /// One review after tokenizing: its header and where its distinct word ids
@@ -163,8 +127,6 @@ struct EncodedReview {
 #[derive(Debug, Default)]
 pub(crate) struct Encoder {
     words: WordTable,
-    /// Buffer for tokenizing [`BatchForm::Text`] batches, kept for reuse.
-    tokenized: Batch,
     /// Distinct word ids of each review, review after review.
     word_ids: Vec<u32>,
     reviews: Vec<EncodedReview>,
@@ -179,13 +141,13 @@ impl Encoder {
         match batch.form {
             BatchForm::Tokens => self.add_tokens(batch),
             BatchForm::Text => {
-                let mut tokenized = std::mem::take(&mut self.tokenized);
-                tokenized.clear();
-                for (header, text) in batch.texts() {
-                    tokenized.push_tokens(*header, text);
+                for (&header, text) in batch.texts() {
+                    let review = self.start_review(header);
+                    for_each_token_bytes(text, |token| {
+                        self.add_token(&review, word_hash(token), token);
+                    });
+                    self.finish_review(review);
                 }
-                self.add_tokens(&tokenized);
-                self.tokenized = tokenized;
             }
         }
     }
@@ -263,8 +225,9 @@ impl Encoder {
         let word_ids = &self.word_ids;
         let vocabulary_index = &vocabulary_index;
         let (train, test) = std::thread::scope(|scope| {
-            let test = scope.spawn(|| build_split(test_reviews, word_ids, vocabulary_index));
-            let train = build_split(train_reviews, word_ids, vocabulary_index);
+            let test = scope
+                .spawn(|| build_split(test_reviews, word_ids, vocabulary_index, vocabulary_size));
+            let train = build_split(train_reviews, word_ids, vocabulary_index, vocabulary_size);
             (train, test.join())
         });
         // A panic in the test thread is a bug here, so it is raised again.
@@ -350,24 +313,37 @@ fn check_reviews(reviews: &[EncodedReview], source_name: &str) -> Result<(), Dat
 }
 
 /// Encodes `reviews` as sorted vocabulary indices.
-fn build_split(reviews: &[EncodedReview], word_ids: &[u32], vocabulary_index: &[u32]) -> Split {
+fn build_split(
+    reviews: &[EncodedReview],
+    word_ids: &[u32],
+    vocabulary_index: &[u32],
+    vocabulary_size: usize,
+) -> Split {
+    // The distinct words of every review, known or not, bound the indices.
+    let max_indices = reviews.iter().map(|review| review.end - review.start).sum();
     let mut split = Split {
         offsets: Vec::with_capacity(reviews.len() + 1),
-        indices: Vec::new(),
+        indices: Vec::with_capacity(max_indices),
         labels: Vec::with_capacity(reviews.len()),
         ratings: Vec::with_capacity(reviews.len()),
     };
     split.offsets.push(0);
+    let mut sorter = IndexSorter::new(vocabulary_size);
 
     for review in reviews {
         let start = split.indices.len();
-        split.indices.extend(
-            word_ids[review.start..review.end]
-                .iter()
-                .map(|&id| vocabulary_index[id as usize])
-                .filter(|&index| index != NOT_IN_VOCABULARY),
-        );
-        split.indices[start..].sort_unstable();
+        let ids = &word_ids[review.start..review.end];
+        // Writes every index and keeps those in the vocabulary, without a
+        // branch that the mix of known and unknown words would mispredict.
+        split.indices.resize(start + ids.len(), 0);
+        let mut known_end = start;
+        for &id in ids {
+            let index = vocabulary_index[id as usize];
+            split.indices[known_end] = index;
+            known_end += usize::from(index != NOT_IN_VOCABULARY);
+        }
+        split.indices.truncate(known_end);
+        sorter.sort(&mut split.indices[start..]);
 
         split.offsets.push(split.indices.len());
         split.labels.push(review.header.label);
@@ -377,23 +353,99 @@ fn build_split(reviews: &[EncodedReview], word_ids: &[u32], vocabulary_index: &[
     split
 }
 
+/// Reviews with fewer indices than this use a comparison sort, because the
+/// radix sort has a fixed cost of clearing and summing its counts.
+/// NOTE: the value is an estimate, not measured.
+const RADIX_SORT_MIN_INDICES: usize = 32;
+
+/// Largest number of bits per index that the radix sort handles, in two
+/// passes of at most 8 bits.
+const RADIX_SORT_MAX_BITS: u32 = 16;
+
+/// Sorts the vocabulary indices of one review with a least-significant-digit
+/// radix sort in two passes. Unlike a comparison sort it takes no branch
+/// that depends on the values, and those branches are mispredicted often
+/// on random indices.
+struct IndexSorter {
+    /// Bits per digit: half the bits of the largest index, rounded up.
+    digit_bits: u32,
+    scratch: Vec<u32>,
+}
+
+impl IndexSorter {
+    fn new(vocabulary_size: usize) -> Self {
+        let largest = vocabulary_size.saturating_sub(1) as u64;
+        let index_bits = (u64::BITS - largest.leading_zeros()).max(1);
+        Self {
+            digit_bits: index_bits.div_ceil(2),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Sorts `indices`, which are below the vocabulary size. Short reviews
+    /// and vocabularies above 2^16 words take `sort_unstable`.
+    fn sort(&mut self, indices: &mut [u32]) {
+        if indices.len() < RADIX_SORT_MIN_INDICES || self.digit_bits * 2 > RADIX_SORT_MAX_BITS {
+            indices.sort_unstable();
+            return;
+        }
+
+        let shift = self.digit_bits;
+        let mask = (1_u32 << shift) - 1;
+        let mut low_starts = [0_u32; 256];
+        let mut high_starts = [0_u32; 256];
+        for &index in indices.iter() {
+            low_starts[(index & mask) as usize] += 1;
+            high_starts[(index >> shift) as usize] += 1;
+        }
+        let buckets = 1_usize << shift;
+        counts_to_starts(&mut low_starts[..buckets]);
+        counts_to_starts(&mut high_starts[..buckets]);
+
+        self.scratch.resize(indices.len(), 0);
+        for &index in indices.iter() {
+            let start = &mut low_starts[(index & mask) as usize];
+            self.scratch[*start as usize] = index;
+            *start += 1;
+        }
+        for &index in &self.scratch[..indices.len()] {
+            let start = &mut high_starts[(index >> shift) as usize];
+            indices[*start as usize] = index;
+            *start += 1;
+        }
+    }
+}
+
+/// Turns bucket sizes into the position where each bucket starts.
+fn counts_to_starts(counts: &mut [u32]) {
+    let mut total = 0;
+    for count in counts {
+        let size = *count;
+        *count = total;
+        total += size;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn word_prefix_matches_padded_bytes() {
-        let text = b"abcdefghijk";
-        for length in 0..=text.len() {
-            let word = &text[..length];
-            let mut padded = [0_u8; 8];
-            let copied = length.min(8);
-            padded[..copied].copy_from_slice(&word[..copied]);
-            assert_eq!(
-                word_prefix(word),
-                u64::from_le_bytes(padded),
-                "length {length}"
-            );
+    fn index_sorter_sorts_like_sort() {
+        for vocabulary_size in [1, 2, 255, 256, 1_000, 10_000, 65_536, 65_537, 1 << 20] {
+            let mut sorter = IndexSorter::new(vocabulary_size);
+            let size = vocabulary_size as u64;
+            // 5 indices take the comparison sort, 40 and 500 the radix sort
+            // unless the vocabulary is above 2^16 words.
+            for count in [0, 1, 5, 40, 500] {
+                let mut indices: Vec<u32> = (0..count)
+                    .map(|i: u64| ((i * 7_919 + 13) % size) as u32)
+                    .collect();
+                let mut expected = indices.clone();
+                expected.sort_unstable();
+                sorter.sort(&mut indices);
+                assert_eq!(indices, expected, "{count} indices of {vocabulary_size}");
+            }
         }
     }
 
@@ -402,20 +454,20 @@ mod tests {
         let mut table = WordTable::default();
         let words: Vec<String> = (0..100_000).map(|number| format!("w{number}")).collect();
         for (expected, word) in words.iter().enumerate() {
-            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            let (id, _) = table.entry_of(word.as_bytes(), word_hash(word.as_bytes()));
             assert_eq!(id as usize, expected);
         }
         // Lookups after the table grew several times find the same ids.
         for (expected, word) in words.iter().enumerate() {
-            let (id, _) = table.entry_of(word.as_bytes(), hash_word(word.as_bytes()));
+            let (id, _) = table.entry_of(word.as_bytes(), word_hash(word.as_bytes()));
             assert_eq!(id as usize, expected, "{word}");
             assert_eq!(table.word(id), word.as_bytes());
         }
         assert_eq!(table.len(), words.len());
 
         // Words that share their first 8 bytes differ in the rest.
-        let (long, _) = table.entry_of(b"abcdefgh-long", hash_word(b"abcdefgh-long"));
-        let (other, _) = table.entry_of(b"abcdefgh-lung", hash_word(b"abcdefgh-lung"));
+        let (long, _) = table.entry_of(b"abcdefgh-long", word_hash(b"abcdefgh-long"));
+        let (other, _) = table.entry_of(b"abcdefgh-lung", word_hash(b"abcdefgh-lung"));
         assert_ne!(long, other);
     }
 }

@@ -9,11 +9,14 @@ mod batch;
 mod cache;
 mod encode;
 mod error;
+mod forward_seek;
+mod lookup;
 mod prepare;
 mod read;
 mod source;
 mod split;
 pub mod tokenize;
+pub(crate) mod word_hash;
 
 pub use cache::CACHE_FILE_NAME;
 pub use error::{DataError, PrepareWarning};

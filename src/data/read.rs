@@ -9,6 +9,7 @@ use flate2::bufread::MultiGzDecoder;
 
 use super::batch::{BatchSender, ReadCounters};
 use super::error::{DataError, PrepareWarning};
+use super::forward_seek::ForwardSeek;
 use super::source::{DataSource, check_class_folders};
 
 /// Largest review file read, in bytes. Larger files are skipped with a
@@ -157,11 +158,11 @@ fn read_tarball(
     // Tar reads 512-byte headers, and the buffer turns those into large
     // reads from the decoder.
     let decoder = BufReader::with_capacity(256 << 10, MultiGzDecoder::new(compressed));
-    let mut archive = tar::Archive::new(decoder);
+    let mut archive = tar::Archive::new(ForwardSeek::new(decoder));
     let mut summary = ReadSummary::default();
     let classify = |error| classify_archive_error(path, error);
 
-    for entry in archive.entries().map_err(classify)? {
+    for entry in archive.entries_with_seek().map_err(classify)? {
         let mut entry = entry.map_err(classify)?;
         let entry_path = entry.path_bytes();
         let header = match classify_entry_path(&entry_path) {

@@ -1,4 +1,4 @@
-use rustc_hash::FxHashMap;
+use super::lookup::WordLookup;
 
 /// Encoded reviews of one split (train or test), in canonical order:
 /// negative reviews first, then positive, each by ascending review id.
@@ -35,22 +35,18 @@ impl Split {
 
 /// The words of the network's input, most frequent first: word `i` sets input
 /// `i` of the multi-hot vector.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Vocabulary {
     words: Vec<String>,
     /// Index of each word, keyed by its UTF-8 bytes so that tokens need no
     /// UTF-8 check before the lookup.
-    lookup: FxHashMap<Box<[u8]>, u32>,
+    lookup: WordLookup,
 }
 
 impl Vocabulary {
     /// Builds a vocabulary from words in index order.
     pub fn new(words: Vec<String>) -> Self {
-        let lookup = words
-            .iter()
-            .enumerate()
-            .map(|(index, word)| (word.as_bytes().into(), index as u32))
-            .collect();
+        let lookup = WordLookup::new(&words);
         Self { words, lookup }
     }
 
@@ -76,7 +72,14 @@ impl Vocabulary {
 
     /// Returns the index of the word with these UTF-8 bytes.
     pub fn index_of_bytes(&self, word: &[u8]) -> Option<u32> {
-        self.lookup.get(word).copied()
+        self.lookup.get(&self.words, word)
+    }
+}
+
+impl PartialEq for Vocabulary {
+    /// Compares the words in order. The lookup follows from them.
+    fn eq(&self, other: &Self) -> bool {
+        self.words == other.words
     }
 }
 

@@ -83,24 +83,20 @@ pub(crate) fn for_each_token_bytes(text: &[u8], mut emit: impl FnMut(&[u8])) {
 
         if class & WORD_BYTE != 0 {
             let start = position;
-            let mut run_classes = class;
-            position += 1;
-            while class_at(text, position) & WORD_BYTE != 0 {
-                run_classes |= class_at(text, position);
-                position += 1;
-            }
+            let scanned = scan_ascii_run(text, start);
+            position = scanned.end;
             let run = &text[start..position];
 
             if class_at(text, position) & NON_ASCII != 0 {
                 // A non-ASCII letter or combining mark may continue the word.
                 push_ascii_lowercase(&mut word, run);
                 position = finish_word(text, position, &mut word, &mut emit);
-            } else if run_classes & UPPER != 0 {
+            } else if scanned.has_upper {
                 push_ascii_lowercase(&mut word, run);
                 flush(&mut word, &mut emit);
             } else {
                 emit(run);
-                if run_classes == DIGIT {
+                if !scanned.has_letter {
                     emit_score(text, start, position, &mut emit);
                 }
             }
@@ -118,6 +114,82 @@ pub(crate) fn for_each_token_bytes(text: &[u8], mut emit: impl FnMut(&[u8])) {
             }
         }
     }
+}
+
+/// One in the lowest bit of each byte of a `u64`, and one in the highest.
+const LANES_LOW: u64 = 0x0101_0101_0101_0101;
+const LANES_HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// A run of ASCII letters and digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AsciiRun {
+    /// Position of the first byte after the run.
+    end: usize,
+    has_upper: bool,
+    has_letter: bool,
+}
+
+/// Scans the run of ASCII letters and digits that starts at `start`.
+///
+/// Reads 8 bytes at a time and finds the run's end from a bit mask, so a
+/// word of up to 7 bytes costs no loop branch that depends on its length.
+/// Fewer than 8 bytes before the end of `text` are read one at a time.
+fn scan_ascii_run(text: &[u8], start: usize) -> AsciiRun {
+    let mut position = start;
+    let mut has_upper = false;
+    let mut has_letter = false;
+    while let Some(chunk) = text
+        .get(position..)
+        .and_then(|rest| rest.first_chunk::<8>())
+    {
+        let bytes = u64::from_le_bytes(*chunk);
+        let low_bits = bytes & !LANES_HIGH;
+        let digits = lanes_between(low_bits, b'0', b'9');
+        // Setting bit 5 maps capitals onto lowercase letters.
+        let letters = lanes_between(low_bits | (LANES_LOW << 5), b'a', b'z');
+        // Capitals have bit 5 clear, and shifting by 2 moves bit 5 of each
+        // byte to bit 7 of the same byte.
+        let upper = letters & !(bytes << 2);
+        // Bytes of 0x80 and above end the run whatever their low bits are.
+        let ends = (!(digits | letters) | bytes) & LANES_HIGH;
+        // The high bits of the bytes before the first byte outside the run.
+        let inside = if ends == 0 {
+            u64::MAX
+        } else {
+            (ends & ends.wrapping_neg()) - 1
+        };
+
+        has_upper |= upper & inside != 0;
+        has_letter |= letters & inside != 0;
+        if ends != 0 {
+            return AsciiRun {
+                end: position + ends.trailing_zeros() as usize / 8,
+                has_upper,
+                has_letter,
+            };
+        }
+        position += 8;
+    }
+
+    while class_at(text, position) & WORD_BYTE != 0 {
+        let class = class_at(text, position);
+        has_upper |= class & UPPER != 0;
+        has_letter |= class & (UPPER | LOWER) != 0;
+        position += 1;
+    }
+    AsciiRun {
+        end: position,
+        has_upper,
+        has_letter,
+    }
+}
+
+/// Returns the high bit of each byte of `bytes` that lies in `low..=high`.
+/// Every byte of `bytes` must be below 0x80, and `low` at least 1, so that
+/// no sum carries into the next byte.
+fn lanes_between(bytes: u64, low: u8, high: u8) -> u64 {
+    let at_least = |bound: u8| (bytes + LANES_LOW * u64::from(0x80 - bound)) & LANES_HIGH;
+    at_least(low) & !at_least(high + 1)
 }
 
 /// After the digit word `text[start..end]`, emits `start..` up to the end of
@@ -354,6 +426,47 @@ mod tests {
         assert_eq!(count, 1_000_000);
     }
 
+    /// Scans a run one byte at a time, as the tokenizer did before it read
+    /// 8 bytes at a time.
+    fn scan_run_bytewise(text: &[u8], start: usize) -> AsciiRun {
+        let mut position = start;
+        let mut classes = 0;
+        while class_at(text, position) & WORD_BYTE != 0 {
+            classes |= class_at(text, position);
+            position += 1;
+        }
+        AsciiRun {
+            end: position,
+            has_upper: classes & UPPER != 0,
+            has_letter: classes & (UPPER | LOWER) != 0,
+        }
+    }
+
+    #[test]
+    fn ascii_run_scan_matches_bytewise() {
+        let bases: [&[u8]; 3] = [
+            b"abcdefghijklmnopqrst",
+            b"ABCDEFGHIJ0123456789",
+            b"0123456789012345678",
+        ];
+        for base in bases {
+            for position in 0..base.len() {
+                for byte in 0..=255_u8 {
+                    let mut text = base.to_vec();
+                    text[position] = byte;
+                    for start in [0, 1, 7, 8] {
+                        assert_eq!(
+                            scan_ascii_run(&text, start),
+                            scan_run_bytewise(&text, start),
+                            "byte {byte:#04x} at {position}, start {start}, base {}",
+                            String::from_utf8_lossy(base)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// Tokenizes with one plain state machine over every character,
     /// written from the rules at the top of this module. The fast path
     /// must give exactly its output.
@@ -464,6 +577,12 @@ mod tests {
         #[test]
         fn fast_path_matches_reference(text in any_text()) {
             prop_assert_eq!(tokens_of(&text), reference_tokens(&text));
+        }
+
+        #[test]
+        fn ascii_run_scan_matches_random(text in prop::collection::vec(any::<u8>(), 1..40), start in 0..40_usize) {
+            let start = start % text.len();
+            prop_assert_eq!(scan_ascii_run(&text, start), scan_run_bytewise(&text, start));
         }
     }
 }
