@@ -682,16 +682,34 @@ fn field_name_zh(field: Field) -> &'static str {
     }
 }
 
-/// Lists the ways around a failing download server, in English.
+/// Lists the ways around a failing download server, in English. Only
+/// `fetch-data` accepts `--url`, so the wording names that command, which
+/// is true wherever the download failed.
 fn fallback_en(dir: &str) -> String {
     format!(
-        "pass a mirror with --url or IMDB_DATA_URL, or place aclImdb_v1.tar.gz in {dir} by hand"
+        "download from a mirror with `imdb-tui fetch-data --url URL` (or set IMDB_DATA_URL), \
+         or place aclImdb_v1.tar.gz in {} by hand",
+        folder(dir)
     )
 }
 
 /// Lists the ways around a failing download server, in Chinese.
 fn fallback_zh(dir: &str) -> String {
-    format!("或用 --url 或 IMDB_DATA_URL 指定镜像，或手动把 aclImdb_v1.tar.gz 放到 {dir}")
+    format!(
+        "或用 `imdb-tui fetch-data --url URL`（或设置 IMDB_DATA_URL）从镜像下载，\
+         或手动把 aclImdb_v1.tar.gz 放到 {}",
+        folder(dir)
+    )
+}
+
+/// Writes a folder path with one trailing `/`, so that `data` reads as the
+/// folder `data/`.
+fn folder(dir: &str) -> String {
+    if dir.ends_with('/') {
+        dir.to_owned()
+    } else {
+        format!("{dir}/")
+    }
 }
 
 fn english(message: &Msg<'_>) -> String {
@@ -1011,8 +1029,9 @@ fn english(message: &Msg<'_>) -> String {
             dir,
         } => format!(
             "the IMDB dataset was not found; looked in:\n{}\nRun `imdb-tui fetch-data`, or \
-             download aclImdb_v1.tar.gz from {page} and place it in {dir}",
-            bullet_list(looked_in, str::to_owned)
+             download aclImdb_v1.tar.gz from {page} and place it in {}",
+            bullet_list(looked_in, str::to_owned),
+            folder(dir)
         ),
         DataPathNotFound { path, origin } => format!(
             "{path} does not exist (given by {origin}); check the path, or run \
@@ -1027,11 +1046,11 @@ fn english(message: &Msg<'_>) -> String {
         }
         FetchInvalidUrl { url } => format!(
             "invalid download URL {url:?}: expected an http:// or https:// URL with a host; \
-             pass a valid mirror URL with --url or IMDB_DATA_URL"
+             give a valid mirror URL with `imdb-tui fetch-data --url URL`, or in IMDB_DATA_URL"
         ),
         FetchInvalidMd5 { value } => format!(
-            "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; pass the mirror's \
-             checksum with --md5 or IMDB_DATA_MD5"
+            "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; give the mirror's \
+             checksum with `imdb-tui fetch-data --md5 HEX`, or in IMDB_DATA_MD5"
         ),
         FetchHostNotFound { url, dir } => format!(
             "could not resolve the host of {url}: check the network connection and retry, {}",
@@ -1063,8 +1082,8 @@ fn english(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "size mismatch for {url}: expected {expected} bytes, the server sent {actual}; the \
-             partial file was removed; retry, or pass the mirror's checksum with --md5 or \
-             IMDB_DATA_MD5 if it serves another file"
+             partial file was removed; retry, or, if the mirror serves another file, give its \
+             checksum with `imdb-tui fetch-data --md5 HEX` or in IMDB_DATA_MD5"
         ),
         FetchChecksumMismatch {
             url,
@@ -1072,8 +1091,8 @@ fn english(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "checksum mismatch for {url}: expected MD5 {expected}, got {actual}; the download \
-             was removed; retry, or pass a mirror with --url and its checksum with --md5 (or \
-             IMDB_DATA_URL and IMDB_DATA_MD5)"
+             was removed; retry, or download from a mirror with \
+             `imdb-tui fetch-data --url URL --md5 HEX` (or set IMDB_DATA_URL and IMDB_DATA_MD5)"
         ),
         FetchDiskFull { path } => {
             format!("disk full while writing {path}; free space on that disk and retry to resume")
@@ -1571,8 +1590,9 @@ fn chinese(message: &Msg<'_>) -> String {
             dir,
         } => format!(
             "没有找到 IMDB 数据集，查找过：\n{}\n请运行 `imdb-tui fetch-data`，\
-             或从 {page} 下载 aclImdb_v1.tar.gz 并放到 {dir}",
-            bullet_list(looked_in, place_zh)
+             或从 {page} 下载 aclImdb_v1.tar.gz 并放到 {}",
+            bullet_list(looked_in, place_zh),
+            folder(dir)
         ),
         DataPathNotFound { path, origin } => format!(
             "{path} 不存在（由 {origin} 指定）；请检查路径，或运行 `imdb-tui fetch-data` 下载数据集"
@@ -1583,11 +1603,11 @@ fn chinese(message: &Msg<'_>) -> String {
         ModelInvalid { path, reason } => format!("模型文件 {path} 无效：{reason}；请重新保存模型"),
         FetchInvalidUrl { url } => format!(
             "下载地址 {url:?} 无效：应为带主机名的 http:// 或 https:// 地址；\
-             请用 --url 或 IMDB_DATA_URL 给出有效的镜像地址"
+             请用 `imdb-tui fetch-data --url URL` 或 IMDB_DATA_URL 给出有效的镜像地址"
         ),
         FetchInvalidMd5 { value } => format!(
             "MD5 校验和 {value:?} 无效：应为 32 位十六进制数；\
-             请用 --md5 或 IMDB_DATA_MD5 给出镜像文件的校验和"
+             请用 `imdb-tui fetch-data --md5 HEX` 或 IMDB_DATA_MD5 给出镜像文件的校验和"
         ),
         FetchHostNotFound { url, dir } => format!(
             "无法解析 {url} 的主机名：请检查网络连接后重试，{}",
@@ -1616,7 +1636,8 @@ fn chinese(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "{url} 的大小不符：应为 {expected} 字节，服务器发来 {actual} 字节；已删除未完成的文件。\
-             请重试；如果镜像提供的是另一个文件，请用 --md5 或 IMDB_DATA_MD5 给出它的校验和"
+             请重试；如果镜像提供的是另一个文件，请用 `imdb-tui fetch-data --md5 HEX` 或 \
+             IMDB_DATA_MD5 给出它的校验和"
         ),
         FetchChecksumMismatch {
             url,
@@ -1624,7 +1645,8 @@ fn chinese(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "{url} 的校验和不符：应为 MD5 {expected}，实际为 {actual}；已删除下载的文件。\
-             请重试，或用 --url 和 --md5（或 IMDB_DATA_URL 和 IMDB_DATA_MD5）指定镜像及其校验和"
+             请重试，或用 `imdb-tui fetch-data --url URL --md5 HEX`（或设置 IMDB_DATA_URL 和 \
+             IMDB_DATA_MD5）从镜像下载"
         ),
         FetchDiskFull { path } => format!("写入 {path} 时磁盘已满；请腾出空间后重试，下载会接着进行"),
         FetchCancelled { received } => {
@@ -2400,6 +2422,54 @@ mod tests {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
         let expected: Vec<usize> = (0..194).collect();
         assert_eq!(positions, expected);
+    }
+
+    #[test]
+    fn mirror_options_name_fetch_data() {
+        // Only `imdb-tui fetch-data` accepts --url and --md5, so a message
+        // that names them must name that command too.
+        for message in every_message() {
+            for lang in Lang::ALL {
+                let text = lang.text(&message);
+                if text.contains("--url") || text.contains("--md5") {
+                    assert!(
+                        text.contains("imdb-tui fetch-data --"),
+                        "{lang:?} {message:?} names a fetch-data option alone: {text}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn data_folder_has_trailing_slash() {
+        let looked_in = ["data/".to_owned()];
+        let messages = [
+            Msg::DataNotFound {
+                looked_in: &looked_in,
+                page: "https://ai.stanford.edu/~amaas/data/sentiment/",
+                dir: "data",
+            },
+            Msg::FetchConnectionRefused {
+                url: OFFICIAL_URL_SAMPLE,
+                dir: "data",
+            },
+        ];
+        for message in messages {
+            for lang in Lang::ALL {
+                let text = lang.text(&message);
+                assert!(text.contains("data/"), "{lang:?} {message:?}: {text}");
+            }
+        }
+        assert!(
+            Lang::En
+                .text(&Msg::FetchConnectionRefused {
+                    url: OFFICIAL_URL_SAMPLE,
+                    dir: "data/",
+                })
+                .ends_with("in data/ by hand"),
+            "a folder that ends in / gets no second /"
+        );
     }
 
     #[test]
