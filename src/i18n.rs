@@ -420,8 +420,11 @@ pub enum Msg<'a> {
         path: &'a str,
         origin: &'a str,
     },
+    /// `path` is missing: the weights or the `.json` beside them.
+    /// `weights` is the `.npz` path to save a model to.
     ModelNotFound {
         path: &'a str,
+        weights: &'a str,
     },
     ModelInvalid {
         path: &'a str,
@@ -539,6 +542,31 @@ pub enum Msg<'a> {
     },
     PickLimit {
         max: usize,
+    },
+    // Messages of the command line's checks of its options and results.
+    /// `--save` or `--model` names the `.json` file; `weights` is the
+    /// `.npz` path to give instead.
+    ModelPathIsJson {
+        option: &'a str,
+        path: &'a str,
+        weights: &'a str,
+    },
+    /// `--save` or `--model` names a folder; `weights` is a file path in it.
+    ModelPathIsFolder {
+        option: &'a str,
+        path: &'a str,
+        weights: &'a str,
+    },
+    /// An option that the command ignores, such as `--vocab` for
+    /// `fetch-data`.
+    OptionNotForCommand {
+        option: &'a str,
+        command: &'a str,
+    },
+    /// A setting given before a command, where only the dashboard reads it.
+    SettingBeforeCommand {
+        option: &'a str,
+        command: &'a str,
     },
 }
 
@@ -1037,9 +1065,10 @@ fn english(message: &Msg<'_>) -> String {
             "{path} does not exist (given by {origin}); check the path, or run \
              `imdb-tui fetch-data` to download the dataset"
         ),
-        ModelNotFound { path } => format!(
+        ModelNotFound { path, weights } => format!(
             "model file {path} not found: train and save one with \
-             `imdb-tui train --full --save {path}`"
+             `imdb-tui train --full --save {weights}`, which writes {weights} and the .json \
+             beside it"
         ),
         ModelInvalid { path, reason } => {
             format!("invalid model file {path}: {reason}; save the model again")
@@ -1167,6 +1196,29 @@ fn english(message: &Msg<'_>) -> String {
             "Loading {path} failed ({}), and renaming it aside failed too ({error}). It is \
              left as it is, and the runs of this session are not saved.",
             english_runs_problem(problem)
+        ),
+        ModelPathIsJson {
+            option,
+            path,
+            weights,
+        } => format!(
+            "invalid value \"{path}\" for {option}: it names the .json file, but {option} takes \
+             the weights; use {weights}, and the .json of the same name goes beside it"
+        ),
+        ModelPathIsFolder {
+            option,
+            path,
+            weights,
+        } => format!(
+            "invalid value \"{path}\" for {option}: it is a folder, but {option} takes the \
+             weights file; use a file in it such as {weights}"
+        ),
+        OptionNotForCommand { option, command } => {
+            format!("{option} does not apply to `imdb-tui {command}`; leave it out")
+        }
+        SettingBeforeCommand { option, command } => format!(
+            "{option} before the command sets the dashboard's run only; put it after \
+             `{command}`, as in `imdb-tui {command} {option} ...`"
         ),
         PickLimit { max } => {
             format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
@@ -1597,8 +1649,9 @@ fn chinese(message: &Msg<'_>) -> String {
         DataPathNotFound { path, origin } => format!(
             "{path} 不存在（由 {origin} 指定）；请检查路径，或运行 `imdb-tui fetch-data` 下载数据集"
         ),
-        ModelNotFound { path } => format!(
-            "找不到模型文件 {path}：请先用 `imdb-tui train --full --save {path}` 训练并保存模型"
+        ModelNotFound { path, weights } => format!(
+            "找不到模型文件 {path}：请先用 `imdb-tui train --full --save {weights}` 训练并保存模型，\
+             它会写入 {weights} 和旁边的 .json"
         ),
         ModelInvalid { path, reason } => format!("模型文件 {path} 无效：{reason}；请重新保存模型"),
         FetchInvalidUrl { url } => format!(
@@ -1711,6 +1764,29 @@ fn chinese(message: &Msg<'_>) -> String {
         } => format!(
             "加载 {path} 失败（{}），改名也失败了（{error}）。文件保持原样，本次会话的训练不会保存。",
             chinese_runs_problem(problem)
+        ),
+        ModelPathIsJson {
+            option,
+            path,
+            weights,
+        } => format!(
+            "{option} 的值 \"{path}\" 无效：它是 .json 文件，而 {option} 需要权重文件；\
+             请改用 {weights}，同名的 .json 会在它旁边"
+        ),
+        ModelPathIsFolder {
+            option,
+            path,
+            weights,
+        } => format!(
+            "{option} 的值 \"{path}\" 无效：它是文件夹，而 {option} 需要权重文件；\
+             请改用其中的文件，例如 {weights}"
+        ),
+        OptionNotForCommand { option, command } => {
+            format!("{option} 不适用于 `imdb-tui {command}`；请去掉它")
+        }
+        SettingBeforeCommand { option, command } => format!(
+            "写在命令前的 {option} 只用于仪表盘的训练；请把它放在 `{command}` 之后，\
+             例如 `imdb-tui {command} {option} ...`"
         ),
         PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
     }
@@ -2086,7 +2162,8 @@ mod tests {
                 origin: "--data",
             },
             Msg::ModelNotFound {
-                path: "data/model.npz",
+                path: "data/model.json",
+                weights: "data/model.npz",
             },
             Msg::ModelInvalid {
                 path: "data/model.npz",
@@ -2215,6 +2292,24 @@ mod tests {
                 error: "permission denied",
             },
             Msg::PickLimit { max: 6 },
+            Msg::ModelPathIsJson {
+                option: "--save",
+                path: "model.json",
+                weights: "model.npz",
+            },
+            Msg::ModelPathIsFolder {
+                option: "--model",
+                path: "/tmp",
+                weights: "/tmp/model.npz",
+            },
+            Msg::OptionNotForCommand {
+                option: "--vocab",
+                command: "fetch-data",
+            },
+            Msg::SettingBeforeCommand {
+                option: "--units",
+                command: "train",
+            },
         ]
     }
 
@@ -2414,13 +2509,17 @@ mod tests {
             Msg::RunsFileMovedAside { .. } => 191,
             Msg::RunsFileKept { .. } => 192,
             Msg::PickLimit { .. } => 193,
+            Msg::ModelPathIsJson { .. } => 194,
+            Msg::ModelPathIsFolder { .. } => 195,
+            Msg::OptionNotForCommand { .. } => 196,
+            Msg::SettingBeforeCommand { .. } => 197,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..194).collect();
+        let expected: Vec<usize> = (0..198).collect();
         assert_eq!(positions, expected);
     }
 

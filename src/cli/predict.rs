@@ -6,13 +6,13 @@ use anyhow::{Context, Result};
 
 use super::args::PredictArgs;
 use crate::i18n::{Lang, Msg};
-use crate::model::io::load;
+use crate::model::io::{ModelError, SavedModel, load};
 
 /// Prints, for each text (or each line of standard input), the probability
 /// that it is a positive review and the word positive or negative in the
 /// user's language.
 pub fn predict(args: &PredictArgs, lang: Lang) -> Result<()> {
-    let model = load(&args.model)?;
+    let model = load_model(args, lang)?;
     let positive = lang.text(&Msg::Positive);
     let negative = lang.text(&Msg::Negative);
     let stdout = io::stdout();
@@ -45,4 +45,16 @@ pub fn predict(args: &PredictArgs, lang: Lang) -> Result<()> {
     }
     output.flush()?;
     Ok(())
+}
+
+/// Loads the model. When a file is missing, the message suggests saving to
+/// the `--model` path itself, which names the weights.
+fn load_model(args: &PredictArgs, lang: Lang) -> Result<SavedModel> {
+    load(&args.model).map_err(|error| match error {
+        ModelError::NotFound { path } => anyhow::anyhow!(lang.text(&Msg::ModelNotFound {
+            path: &path.display().to_string(),
+            weights: &args.model.display().to_string(),
+        })),
+        other => other.into(),
+    })
 }
