@@ -339,9 +339,12 @@ pub enum Msg<'a> {
         validation: Option<(f64, f64)>,
         seconds: f64,
     },
+    /// Validation loss is lowest at `epoch` and higher at a later epoch.
+    /// `command` retrains the same experiment for `epoch` epochs.
     TrainBest {
         epoch: usize,
         loss: f64,
+        command: &'a str,
     },
     TrainTest {
         loss: f64,
@@ -566,6 +569,13 @@ pub enum Msg<'a> {
     /// A setting given before a command, where only the dashboard reads it.
     SettingBeforeCommand {
         option: &'a str,
+        command: &'a str,
+    },
+    /// Validation loss is lowest at the last `epoch`, so it has not risen
+    /// yet. `command` explores the same experiment for more epochs.
+    TrainLowestSoFar {
+        epoch: usize,
+        loss: f64,
         command: &'a str,
     },
 }
@@ -1004,9 +1014,13 @@ fn english(message: &Msg<'_>) -> String {
                 "epoch {epoch:>3}/{epochs}  loss {loss:.4}  accuracy {accuracy:.4}{validation}  {seconds:.3} s"
             )
         }
-        TrainBest { epoch, loss } => format!(
+        TrainBest {
+            epoch,
+            loss,
+            command,
+        } => format!(
             "validation loss is lowest at epoch {epoch} ({loss:.4}); overfitting begins after it. \
-             Retrain with `imdb-tui train --full --epochs {epoch}`."
+             Retrain with `{command}`."
         ),
         TrainTest { loss, accuracy } => {
             format!("test loss {loss:.4}  test accuracy {accuracy:.4}")
@@ -1219,6 +1233,15 @@ fn english(message: &Msg<'_>) -> String {
         SettingBeforeCommand { option, command } => format!(
             "{option} before the command sets the dashboard's run only; put it after \
              `{command}`, as in `imdb-tui {command} {option} ...`"
+        ),
+        TrainLowestSoFar {
+            epoch,
+            loss,
+            command,
+        } => format!(
+            "validation loss is lowest so far at epoch {epoch} ({loss:.4}); it has not risen \
+             yet, so overfitting has not begun. Train more epochs to find where it does, such \
+             as `{command}`."
         ),
         PickLimit { max } => {
             format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
@@ -1589,9 +1612,13 @@ fn chinese(message: &Msg<'_>) -> String {
                 "轮次 {epoch:>3}/{epochs}  损失 {loss:.4}  准确率 {accuracy:.4}{validation}  {seconds:.3} s"
             )
         }
-        TrainBest { epoch, loss } => format!(
+        TrainBest {
+            epoch,
+            loss,
+            command,
+        } => format!(
             "验证集损失在第 {epoch} 轮最低 ({loss:.4})，之后开始过拟合 (overfitting)。\
-             用 `imdb-tui train --full --epochs {epoch}` 重新训练。"
+             用 `{command}` 重新训练。"
         ),
         TrainTest { loss, accuracy } => {
             format!("测试集损失 {loss:.4}  测试集准确率 {accuracy:.4}")
@@ -1787,6 +1814,14 @@ fn chinese(message: &Msg<'_>) -> String {
         SettingBeforeCommand { option, command } => format!(
             "写在命令前的 {option} 只用于仪表盘的训练；请把它放在 `{command}` 之后，\
              例如 `imdb-tui {command} {option} ...`"
+        ),
+        TrainLowestSoFar {
+            epoch,
+            loss,
+            command,
+        } => format!(
+            "验证集损失目前在第 {epoch} 轮最低 ({loss:.4})，还没有上升，所以尚未过拟合 (overfitting)。\
+             请训练更多轮次来找到过拟合开始的位置，例如 `{command}`。"
         ),
         PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
     }
@@ -2122,6 +2157,7 @@ mod tests {
             Msg::TrainBest {
                 epoch: 4,
                 loss: 0.2771,
+                command: "imdb-tui train --full --epochs 4",
             },
             Msg::TrainTest {
                 loss: 0.2931,
@@ -2309,6 +2345,11 @@ mod tests {
             Msg::SettingBeforeCommand {
                 option: "--units",
                 command: "train",
+            },
+            Msg::TrainLowestSoFar {
+                epoch: 3,
+                loss: 0.2947,
+                command: "imdb-tui train --epochs 6",
             },
         ]
     }
@@ -2513,13 +2554,14 @@ mod tests {
             Msg::ModelPathIsFolder { .. } => 195,
             Msg::OptionNotForCommand { .. } => 196,
             Msg::SettingBeforeCommand { .. } => 197,
+            Msg::TrainLowestSoFar { .. } => 198,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..198).collect();
+        let expected: Vec<usize> = (0..199).collect();
         assert_eq!(positions, expected);
     }
 

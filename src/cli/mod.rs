@@ -9,6 +9,7 @@ mod fetch;
 mod messages;
 mod predict;
 mod report;
+mod suggest;
 mod train;
 
 pub use args::{
