@@ -578,6 +578,12 @@ pub enum Msg<'a> {
         loss: f64,
         command: &'a str,
     },
+    /// A review given to `predict`, numbered from 1, has no word of the
+    /// model's vocabulary. `start` is its first characters.
+    ReviewWithoutKnownWords {
+        number: usize,
+        start: &'a str,
+    },
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -1243,6 +1249,10 @@ fn english(message: &Msg<'_>) -> String {
              yet, so overfitting has not begun. Train more epochs to find where it does, such \
              as `{command}`."
         ),
+        ReviewWithoutKnownWords { number, start } => format!(
+            "note: review {number} (\"{start}\") has no words in the vocabulary, so its \
+             probability comes from the network's biases alone"
+        ),
         PickLimit { max } => {
             format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
         }
@@ -1823,6 +1833,9 @@ fn chinese(message: &Msg<'_>) -> String {
             "验证集损失目前在第 {epoch} 轮最低 ({loss:.4})，还没有上升，所以尚未过拟合 (overfitting)。\
              请训练更多轮次来找到过拟合开始的位置，例如 `{command}`。"
         ),
+        ReviewWithoutKnownWords { number, start } => format!(
+            "注意：第 {number} 条影评（\"{start}\"）没有词表中的词，它的概率只来自网络的偏置 (bias)"
+        ),
         PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
     }
 }
@@ -2351,6 +2364,10 @@ mod tests {
                 loss: 0.2947,
                 command: "imdb-tui train --epochs 6",
             },
+            Msg::ReviewWithoutKnownWords {
+                number: 2,
+                start: "xyzzy",
+            },
         ]
     }
 
@@ -2555,13 +2572,14 @@ mod tests {
             Msg::OptionNotForCommand { .. } => 196,
             Msg::SettingBeforeCommand { .. } => 197,
             Msg::TrainLowestSoFar { .. } => 198,
+            Msg::ReviewWithoutKnownWords { .. } => 199,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..199).collect();
+        let expected: Vec<usize> = (0..200).collect();
         assert_eq!(positions, expected);
     }
 
