@@ -31,6 +31,8 @@ pub fn predict(args: &PredictArgs, lang: Lang) -> Result<()> {
         };
         writeln!(output, "{:.4}\t{label}", prediction.probability)?;
         if prediction.known_words == 0 {
+            // Flushed first, so that in a terminal the note follows its line.
+            output.flush()?;
             let start = quoted_start(text);
             eprintln!(
                 "{}",
