@@ -339,9 +339,12 @@ pub enum Msg<'a> {
         validation: Option<(f64, f64)>,
         seconds: f64,
     },
+    /// Validation loss is lowest at `epoch` and higher at a later epoch.
+    /// `command` retrains the same experiment for `epoch` epochs.
     TrainBest {
         epoch: usize,
         loss: f64,
+        command: &'a str,
     },
     TrainTest {
         loss: f64,
@@ -420,8 +423,11 @@ pub enum Msg<'a> {
         path: &'a str,
         origin: &'a str,
     },
+    /// `path` is missing: the weights or the `.json` beside them.
+    /// `weights` is the `.npz` path to save a model to.
     ModelNotFound {
         path: &'a str,
+        weights: &'a str,
     },
     ModelInvalid {
         path: &'a str,
@@ -552,6 +558,44 @@ pub enum Msg<'a> {
     /// A folder, broken link or other entry at the download's destination.
     FetchDestinationNotAFile {
         path: &'a str,
+    },
+    // Messages of the command line's checks of its options and results.
+    /// `--save` or `--model` names the `.json` file; `weights` is the
+    /// `.npz` path to give instead.
+    ModelPathIsJson {
+        option: &'a str,
+        path: &'a str,
+        weights: &'a str,
+    },
+    /// `--save` or `--model` names a folder; `weights` is a file path in it.
+    ModelPathIsFolder {
+        option: &'a str,
+        path: &'a str,
+        weights: &'a str,
+    },
+    /// An option that the command ignores, such as `--vocab` for
+    /// `fetch-data`.
+    OptionNotForCommand {
+        option: &'a str,
+        command: &'a str,
+    },
+    /// A setting given before a command, where only the dashboard reads it.
+    SettingBeforeCommand {
+        option: &'a str,
+        command: &'a str,
+    },
+    /// Validation loss is lowest at the last `epoch`, so it has not risen
+    /// yet. `command` explores the same experiment for more epochs.
+    TrainLowestSoFar {
+        epoch: usize,
+        loss: f64,
+        command: &'a str,
+    },
+    /// A review given to `predict`, numbered from 1, has no word of the
+    /// model's vocabulary. `start` is its first characters.
+    ReviewWithoutKnownWords {
+        number: usize,
+        start: &'a str,
     },
 }
 
@@ -695,16 +739,34 @@ fn field_name_zh(field: Field) -> &'static str {
     }
 }
 
-/// Lists the ways around a failing download server, in English.
+/// Lists the ways around a failing download server, in English. Only
+/// `fetch-data` accepts `--url`, so the wording names that command, which
+/// is true wherever the download failed.
 fn fallback_en(dir: &str) -> String {
     format!(
-        "pass a mirror with --url or IMDB_DATA_URL, or place aclImdb_v1.tar.gz in {dir} by hand"
+        "download from a mirror with `imdb-tui fetch-data --url URL` (or set IMDB_DATA_URL), \
+         or place aclImdb_v1.tar.gz in {} by hand",
+        folder(dir)
     )
 }
 
 /// Lists the ways around a failing download server, in Chinese.
 fn fallback_zh(dir: &str) -> String {
-    format!("或用 --url 或 IMDB_DATA_URL 指定镜像，或手动把 aclImdb_v1.tar.gz 放到 {dir}")
+    format!(
+        "或用 `imdb-tui fetch-data --url URL`（或设置 IMDB_DATA_URL）从镜像下载，\
+         或手动把 aclImdb_v1.tar.gz 放到 {}",
+        folder(dir)
+    )
+}
+
+/// Writes a folder path with one trailing `/`, so that `data` reads as the
+/// folder `data/`.
+fn folder(dir: &str) -> String {
+    if dir.ends_with('/') {
+        dir.to_owned()
+    } else {
+        format!("{dir}/")
+    }
 }
 
 fn english(message: &Msg<'_>) -> String {
@@ -971,9 +1033,13 @@ fn english(message: &Msg<'_>) -> String {
                 "epoch {epoch:>3}/{epochs}  loss {loss:.4}  accuracy {accuracy:.4}{validation}  {seconds:.3} s"
             )
         }
-        TrainBest { epoch, loss } => format!(
+        TrainBest {
+            epoch,
+            loss,
+            command,
+        } => format!(
             "validation loss is lowest at epoch {epoch} ({loss:.4}); overfitting begins after it. \
-             Retrain with `imdb-tui train --full --epochs {epoch}`."
+             Retrain with `{command}`."
         ),
         TrainTest { loss, accuracy } => {
             format!("test loss {loss:.4}  test accuracy {accuracy:.4}")
@@ -1024,27 +1090,29 @@ fn english(message: &Msg<'_>) -> String {
             dir,
         } => format!(
             "the IMDB dataset was not found; looked in:\n{}\nRun `imdb-tui fetch-data`, or \
-             download aclImdb_v1.tar.gz from {page} and place it in {dir}",
-            bullet_list(looked_in, str::to_owned)
+             download aclImdb_v1.tar.gz from {page} and place it in {}",
+            bullet_list(looked_in, str::to_owned),
+            folder(dir)
         ),
         DataPathNotFound { path, origin } => format!(
             "{path} does not exist (given by {origin}); check the path, or run \
              `imdb-tui fetch-data` to download the dataset"
         ),
-        ModelNotFound { path } => format!(
+        ModelNotFound { path, weights } => format!(
             "model file {path} not found: train and save one with \
-             `imdb-tui train --full --save {path}`"
+             `imdb-tui train --full --save {weights}`, which writes {weights} and the .json \
+             beside it"
         ),
         ModelInvalid { path, reason } => {
             format!("invalid model file {path}: {reason}; save the model again")
         }
         FetchInvalidUrl { url } => format!(
             "invalid download URL {url:?}: expected an http:// or https:// URL with a host; \
-             pass a valid mirror URL with --url or IMDB_DATA_URL"
+             give a valid mirror URL with `imdb-tui fetch-data --url URL`, or in IMDB_DATA_URL"
         ),
         FetchInvalidMd5 { value } => format!(
-            "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; pass the mirror's \
-             checksum with --md5 or IMDB_DATA_MD5"
+            "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; give the mirror's \
+             checksum with `imdb-tui fetch-data --md5 HEX`, or in IMDB_DATA_MD5"
         ),
         FetchHostNotFound { url, dir } => format!(
             "could not resolve the host of {url}: check the network connection and retry, {}",
@@ -1076,8 +1144,8 @@ fn english(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "size mismatch for {url}: expected {expected} bytes, the server sent {actual}; the \
-             partial file was removed; retry, or pass the mirror's checksum with --md5 or \
-             IMDB_DATA_MD5 if it serves another file"
+             partial file was removed; retry, or, if the mirror serves another file, give its \
+             checksum with `imdb-tui fetch-data --md5 HEX` or in IMDB_DATA_MD5"
         ),
         FetchChecksumMismatch {
             url,
@@ -1085,8 +1153,8 @@ fn english(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "checksum mismatch for {url}: expected MD5 {expected}, got {actual}; the download \
-             was removed; retry, or pass a mirror with --url and its checksum with --md5 (or \
-             IMDB_DATA_URL and IMDB_DATA_MD5)"
+             was removed; retry, or download from a mirror with \
+             `imdb-tui fetch-data --url URL --md5 HEX` (or set IMDB_DATA_URL and IMDB_DATA_MD5)"
         ),
         FetchDiskFull { path } => {
             format!("disk full while writing {path}; free space on that disk and retry to resume")
@@ -1162,6 +1230,42 @@ fn english(message: &Msg<'_>) -> String {
              left as it is, and the runs of this session are not saved.",
             english_runs_problem(problem)
         ),
+        ModelPathIsJson {
+            option,
+            path,
+            weights,
+        } => format!(
+            "invalid value \"{path}\" for {option}: it names the .json file, but {option} takes \
+             the weights; use {weights}, and the .json of the same name goes beside it"
+        ),
+        ModelPathIsFolder {
+            option,
+            path,
+            weights,
+        } => format!(
+            "invalid value \"{path}\" for {option}: it is a folder, but {option} takes the \
+             weights file; use a file in it such as {weights}"
+        ),
+        OptionNotForCommand { option, command } => {
+            format!("{option} does not apply to `imdb-tui {command}`; leave it out")
+        }
+        SettingBeforeCommand { option, command } => format!(
+            "{option} before the command sets the dashboard's run only; put it after \
+             `{command}`, as in `imdb-tui {command} {option} ...`"
+        ),
+        TrainLowestSoFar {
+            epoch,
+            loss,
+            command,
+        } => format!(
+            "validation loss is lowest so far at epoch {epoch} ({loss:.4}); it has not risen \
+             yet, so overfitting has not begun. Train more epochs to find where it does, such \
+             as `{command}`."
+        ),
+        ReviewWithoutKnownWords { number, start } => format!(
+            "note: review {number} (\"{start}\") has no words in the vocabulary, so its \
+             probability comes from the network's biases alone"
+        ),
         PickLimit { max } => {
             format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
         }
@@ -1180,8 +1284,8 @@ fn english(message: &Msg<'_>) -> String {
                 "{path} is already there but is not the expected archive: it has {size} bytes \
                  and MD5 {md5}, expected {expected}. imdb-tui leaves it untouched. To download \
                  the archive, move or rename {path}, then run `imdb-tui fetch-data` again. To \
-                 accept this file, run it with --md5 {md5} (or IMDB_DATA_MD5), or train on it \
-                 as it is with --data {path}."
+                 accept this file, run `imdb-tui fetch-data --md5 {md5}` (or set \
+                 IMDB_DATA_MD5), or train on it as it is with `imdb-tui train --data {path}`."
             )
         }
         FetchDestinationNotAFile { path } => format!(
@@ -1554,9 +1658,13 @@ fn chinese(message: &Msg<'_>) -> String {
                 "轮次 {epoch:>3}/{epochs}  损失 {loss:.4}  准确率 {accuracy:.4}{validation}  {seconds:.3} s"
             )
         }
-        TrainBest { epoch, loss } => format!(
+        TrainBest {
+            epoch,
+            loss,
+            command,
+        } => format!(
             "验证集损失在第 {epoch} 轮最低 ({loss:.4})，之后开始过拟合 (overfitting)。\
-             用 `imdb-tui train --full --epochs {epoch}` 重新训练。"
+             用 `{command}` 重新训练。"
         ),
         TrainTest { loss, accuracy } => {
             format!("测试集损失 {loss:.4}  测试集准确率 {accuracy:.4}")
@@ -1607,23 +1715,25 @@ fn chinese(message: &Msg<'_>) -> String {
             dir,
         } => format!(
             "没有找到 IMDB 数据集，查找过：\n{}\n请运行 `imdb-tui fetch-data`，\
-             或从 {page} 下载 aclImdb_v1.tar.gz 并放到 {dir}",
-            bullet_list(looked_in, place_zh)
+             或从 {page} 下载 aclImdb_v1.tar.gz 并放到 {}",
+            bullet_list(looked_in, place_zh),
+            folder(dir)
         ),
         DataPathNotFound { path, origin } => format!(
             "{path} 不存在（由 {origin} 指定）；请检查路径，或运行 `imdb-tui fetch-data` 下载数据集"
         ),
-        ModelNotFound { path } => format!(
-            "找不到模型文件 {path}：请先用 `imdb-tui train --full --save {path}` 训练并保存模型"
+        ModelNotFound { path, weights } => format!(
+            "找不到模型文件 {path}：请先用 `imdb-tui train --full --save {weights}` 训练并保存模型，\
+             它会写入 {weights} 和旁边的 .json"
         ),
         ModelInvalid { path, reason } => format!("模型文件 {path} 无效：{reason}；请重新保存模型"),
         FetchInvalidUrl { url } => format!(
             "下载地址 {url:?} 无效：应为带主机名的 http:// 或 https:// 地址；\
-             请用 --url 或 IMDB_DATA_URL 给出有效的镜像地址"
+             请用 `imdb-tui fetch-data --url URL` 或 IMDB_DATA_URL 给出有效的镜像地址"
         ),
         FetchInvalidMd5 { value } => format!(
             "MD5 校验和 {value:?} 无效：应为 32 位十六进制数；\
-             请用 --md5 或 IMDB_DATA_MD5 给出镜像文件的校验和"
+             请用 `imdb-tui fetch-data --md5 HEX` 或 IMDB_DATA_MD5 给出镜像文件的校验和"
         ),
         FetchHostNotFound { url, dir } => format!(
             "无法解析 {url} 的主机名：请检查网络连接后重试，{}",
@@ -1652,7 +1762,8 @@ fn chinese(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "{url} 的大小不符：应为 {expected} 字节，服务器发来 {actual} 字节；已删除未完成的文件。\
-             请重试；如果镜像提供的是另一个文件，请用 --md5 或 IMDB_DATA_MD5 给出它的校验和"
+             请重试；如果镜像提供的是另一个文件，请用 `imdb-tui fetch-data --md5 HEX` 或 \
+             IMDB_DATA_MD5 给出它的校验和"
         ),
         FetchChecksumMismatch {
             url,
@@ -1660,7 +1771,8 @@ fn chinese(message: &Msg<'_>) -> String {
             actual,
         } => format!(
             "{url} 的校验和不符：应为 MD5 {expected}，实际为 {actual}；已删除下载的文件。\
-             请重试，或用 --url 和 --md5（或 IMDB_DATA_URL 和 IMDB_DATA_MD5）指定镜像及其校验和"
+             请重试，或用 `imdb-tui fetch-data --url URL --md5 HEX`（或设置 IMDB_DATA_URL 和 \
+             IMDB_DATA_MD5）从镜像下载"
         ),
         FetchDiskFull { path } => format!("写入 {path} 时磁盘已满；请腾出空间后重试，下载会接着进行"),
         FetchCancelled { received } => {
@@ -1726,6 +1838,40 @@ fn chinese(message: &Msg<'_>) -> String {
             "加载 {path} 失败（{}），改名也失败了（{error}）。文件保持原样，本次会话的训练不会保存。",
             chinese_runs_problem(problem)
         ),
+        ModelPathIsJson {
+            option,
+            path,
+            weights,
+        } => format!(
+            "{option} 的值 \"{path}\" 无效：它是 .json 文件，而 {option} 需要权重文件；\
+             请改用 {weights}，同名的 .json 会在它旁边"
+        ),
+        ModelPathIsFolder {
+            option,
+            path,
+            weights,
+        } => format!(
+            "{option} 的值 \"{path}\" 无效：它是文件夹，而 {option} 需要权重文件；\
+             请改用其中的文件，例如 {weights}"
+        ),
+        OptionNotForCommand { option, command } => {
+            format!("{option} 不适用于 `imdb-tui {command}`；请去掉它")
+        }
+        SettingBeforeCommand { option, command } => format!(
+            "写在命令前的 {option} 只用于仪表盘的训练；请把它放在 `{command}` 之后，\
+             例如 `imdb-tui {command} {option} ...`"
+        ),
+        TrainLowestSoFar {
+            epoch,
+            loss,
+            command,
+        } => format!(
+            "验证集损失目前在第 {epoch} 轮最低 ({loss:.4})，还没有上升，所以尚未过拟合 (overfitting)。\
+             请训练更多轮次来找到过拟合开始的位置，例如 `{command}`。"
+        ),
+        ReviewWithoutKnownWords { number, start } => format!(
+            "注意：第 {number} 条影评（\"{start}\"）没有词表中的词，它的概率只来自网络的偏置 (bias)"
+        ),
         PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
         FetchExistingFileMismatch {
             path,
@@ -1741,8 +1887,9 @@ fn chinese(message: &Msg<'_>) -> String {
             format!(
                 "{path} 已存在，但不是预期的压缩包：它有 {size} 字节，MD5 为 {md5}；\
                  预期为 {expected}。imdb-tui 不会改动它。要重新下载，请先移走或改名 {path}，\
-                 再运行 `imdb-tui fetch-data`。要接受这个文件，请加上 --md5 {md5}\
-                 （或 IMDB_DATA_MD5）再运行，或用 --data {path} 直接用它训练。"
+                 再运行 `imdb-tui fetch-data`。要接受这个文件，请运行 \
+                 `imdb-tui fetch-data --md5 {md5}`（或设置 IMDB_DATA_MD5），或用 \
+                 `imdb-tui train --data {path}` 直接用它训练。"
             )
         }
         FetchDestinationNotAFile { path } => format!(
@@ -2082,6 +2229,7 @@ mod tests {
             Msg::TrainBest {
                 epoch: 4,
                 loss: 0.2771,
+                command: "imdb-tui train --full --epochs 4",
             },
             Msg::TrainTest {
                 loss: 0.2931,
@@ -2122,7 +2270,8 @@ mod tests {
                 origin: "--data",
             },
             Msg::ModelNotFound {
-                path: "data/model.npz",
+                path: "data/model.json",
+                weights: "data/model.npz",
             },
             Msg::ModelInvalid {
                 path: "data/model.npz",
@@ -2260,6 +2409,33 @@ mod tests {
             },
             Msg::FetchDestinationNotAFile {
                 path: "data/aclImdb_v1.tar.gz",
+            },
+            Msg::ModelPathIsJson {
+                option: "--save",
+                path: "model.json",
+                weights: "model.npz",
+            },
+            Msg::ModelPathIsFolder {
+                option: "--model",
+                path: "/tmp",
+                weights: "/tmp/model.npz",
+            },
+            Msg::OptionNotForCommand {
+                option: "--vocab",
+                command: "fetch-data",
+            },
+            Msg::SettingBeforeCommand {
+                option: "--units",
+                command: "train",
+            },
+            Msg::TrainLowestSoFar {
+                epoch: 3,
+                loss: 0.2947,
+                command: "imdb-tui train --epochs 6",
+            },
+            Msg::ReviewWithoutKnownWords {
+                number: 2,
+                start: "xyzzy",
             },
         ]
     }
@@ -2462,14 +2638,68 @@ mod tests {
             Msg::PickLimit { .. } => 193,
             Msg::FetchExistingFileMismatch { .. } => 194,
             Msg::FetchDestinationNotAFile { .. } => 195,
+            Msg::ModelPathIsJson { .. } => 196,
+            Msg::ModelPathIsFolder { .. } => 197,
+            Msg::OptionNotForCommand { .. } => 198,
+            Msg::SettingBeforeCommand { .. } => 199,
+            Msg::TrainLowestSoFar { .. } => 200,
+            Msg::ReviewWithoutKnownWords { .. } => 201,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..196).collect();
+        let expected: Vec<usize> = (0..202).collect();
         assert_eq!(positions, expected);
+    }
+
+    #[test]
+    fn mirror_options_name_fetch_data() {
+        // Only `imdb-tui fetch-data` accepts --url and --md5, so a message
+        // that names them must name that command too.
+        for message in every_message() {
+            for lang in Lang::ALL {
+                let text = lang.text(&message);
+                if text.contains("--url") || text.contains("--md5") {
+                    assert!(
+                        text.contains("imdb-tui fetch-data --"),
+                        "{lang:?} {message:?} names a fetch-data option alone: {text}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn data_folder_has_trailing_slash() {
+        let looked_in = ["data/".to_owned()];
+        let messages = [
+            Msg::DataNotFound {
+                looked_in: &looked_in,
+                page: "https://ai.stanford.edu/~amaas/data/sentiment/",
+                dir: "data",
+            },
+            Msg::FetchConnectionRefused {
+                url: OFFICIAL_URL_SAMPLE,
+                dir: "data",
+            },
+        ];
+        for message in messages {
+            for lang in Lang::ALL {
+                let text = lang.text(&message);
+                assert!(text.contains("data/"), "{lang:?} {message:?}: {text}");
+            }
+        }
+        assert!(
+            Lang::En
+                .text(&Msg::FetchConnectionRefused {
+                    url: OFFICIAL_URL_SAMPLE,
+                    dir: "data/",
+                })
+                .ends_with("in data/ by hand"),
+            "a folder that ends in / gets no second /"
+        );
     }
 
     #[test]

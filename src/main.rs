@@ -17,8 +17,9 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse_from(args);
     let lang = Lang::detect(cli.lang.as_deref());
-    // Settings are checked before the log file opens in data/, so that an
-    // invalid option leaves no trace, as clap's usage errors do.
+    // Settings and the other usage checks run before the log file opens in
+    // data/, so that an invalid option leaves no trace, as clap's usage
+    // errors do.
     let settings = match cli.run_settings() {
         Ok(settings) => settings,
         Err(error) => {
@@ -27,6 +28,11 @@ fn main() -> ExitCode {
             return ExitCode::from(USAGE_ERROR);
         }
     };
+    if let Err(error) = cli.check_usage() {
+        let message = cli::usage_error_text(&error, lang);
+        eprintln!("{}", lang.text(&Msg::ErrorLine { message: &message }));
+        return ExitCode::from(USAGE_ERROR);
+    }
     // Commands that work in data/ keep a log there; predict reads a model
     // from anywhere and does not create the folder.
     if !matches!(cli.command, Some(Command::Predict(_)))

@@ -139,11 +139,11 @@ fn data_given_twice_rejected() {
         );
     }
 
-    // After `--`, `--data` is review text for predict, not an option.
+    // After `--`, `--lang` is review text for predict, not an option.
     let output = run_in(
         temp.path(),
         &[
-            "--data", "aclImdb", "predict", "--model", "none.npz", "--", "--data",
+            "--lang", "en", "predict", "--model", "none.npz", "--", "--lang",
         ],
     );
     assert_fails(&output, FAILURE, &["model file none.npz not found"]);
@@ -248,8 +248,9 @@ fn save_folder_created_before_training() {
 #[test]
 fn save_failure_names_cause_once() {
     let temp = folder_with_data();
-    // A folder where the model file should go makes the final rename fail.
-    fs::create_dir_all(temp.path().join("models/model.npz")).unwrap();
+    // A folder where the .json should go makes its final rename fail. A
+    // folder at the weights path itself is rejected before training.
+    fs::create_dir_all(temp.path().join("models/model.json")).unwrap();
     let output = run_in(
         temp.path(),
         &[
@@ -268,7 +269,7 @@ fn save_failure_names_cause_once() {
     assert_fails(
         &output,
         FAILURE,
-        &["failed to write model file models/model.npz"],
+        &["failed to write model file models/model.json"],
     );
     let stderr = stderr_of(&output);
     assert_eq!(
@@ -276,11 +277,16 @@ fn save_failure_names_cause_once() {
         1,
         "the cause is repeated:\n{stderr}"
     );
-    let left: Vec<_> = fs::read_dir(temp.path().join("models"))
+    let mut left: Vec<_> = fs::read_dir(temp.path().join("models"))
         .unwrap()
         .map(|entry| entry.unwrap().file_name())
         .collect();
-    assert_eq!(left, ["model.npz"], "a temporary file was left behind");
+    left.sort();
+    assert_eq!(
+        left,
+        ["model.json", "model.npz"],
+        "a temporary file was left behind"
+    );
 }
 
 #[test]

@@ -57,3 +57,21 @@ fn chinese_readme_has_every_command() {
 fn chinese_readme_shows_chinese_screenshot() {
     assert!(CHINESE.contains("](screenshots/dashboard-zh.png)"));
 }
+
+#[test]
+fn readmes_install_binary_before_using_it() {
+    for (name, readme) in [("README.md", ENGLISH), ("README.zh-CN.md", CHINESE)] {
+        let commands = commands(readme);
+        let install = commands
+            .iter()
+            .position(|command| command == "cargo install --path .");
+        let first_use = commands
+            .iter()
+            .position(|command| command.contains("imdb-tui "));
+        assert!(install.is_some(), "{name} never installs imdb-tui");
+        assert!(
+            install < first_use,
+            "{name} runs imdb-tui before it installs it"
+        );
+    }
+}

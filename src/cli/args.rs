@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::train::{Field, Settings, SettingsError};
+use crate::train::{DEFAULT_VOCAB_SIZE, Field, Settings, SettingsError};
 
 /// Train the classic IMDB dense network and watch it learn.
 ///
@@ -53,16 +53,24 @@ pub struct DataArgs {
     pub data: Option<PathBuf>,
 
     /// Number of most frequent training words in the vocabulary, which is
-    /// the network's input size.
-    #[arg(long, value_name = "N", default_value_t = 10_000, global = true,
+    /// the network's input size. Default: 10,000.
+    #[arg(long, value_name = "N", global = true,
           value_parser = clap::value_parser!(u32).range(1..))]
-    pub vocab: u32,
+    pub vocab: Option<u32>,
 
     /// Fail instead of offering to download the dataset when it is missing.
     /// The offered download uses the IMDB_DATA_URL and IMDB_DATA_MD5
     /// environment variables, when set, as `fetch-data` does.
     #[arg(long, global = true)]
     pub no_download: bool,
+}
+
+impl DataArgs {
+    /// Returns the `--vocab` value, or the classic recipe's size.
+    pub fn vocab_size(&self) -> usize {
+        self.vocab
+            .map_or(DEFAULT_VOCAB_SIZE, |words| words as usize)
+    }
 }
 
 /// Settings of a run. Values are checked against the allowed values of
@@ -142,6 +150,15 @@ impl SettingsArgs {
         ]
     }
 
+    /// Returns the option of the first setting given, in the order of
+    /// [`SettingsArgs::given`].
+    pub fn first_given(&self) -> Option<&'static str> {
+        self.given()
+            .into_iter()
+            .find(|(_, value)| value.is_some())
+            .map(|(field, _)| field.option())
+    }
+
     /// Builds the settings from the defaults and the options given, in the
     /// order of [`SettingsArgs::given`], so the first invalid one is
     /// reported.
@@ -172,7 +189,7 @@ impl Cli {
             Some(Command::Train(train)) => &train.settings,
             _ => &self.settings,
         };
-        args.settings(self.data.vocab as usize)
+        args.settings(self.data.vocab_size())
     }
 }
 
@@ -199,7 +216,8 @@ pub struct TrainArgs {
 
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    /// Saved model (.npz, with its .json beside it).
+    /// Weights file of a saved model (.npz). Its .json of the same name is
+    /// read from beside it.
     #[arg(long, value_name = "PATH", default_value = "data/model.npz")]
     pub model: PathBuf,
 

@@ -6,8 +6,9 @@
 //! word, such as an operating-system or TLS message, so their English text
 //! is kept inside a sentence in the user's language.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::checks::{ModelPathProblem, UsageError};
 use crate::data::{DOWNLOAD_PAGE, DataError, PrepareWarning};
 use crate::fetch::FetchError;
 use crate::i18n::{Lang, Msg};
@@ -37,6 +38,40 @@ pub fn settings_error_text(error: &SettingsError, lang: Lang) -> String {
         value: &error.value,
         allowed: error.allowed,
     })
+}
+
+/// Words a command line that [`Cli::check_usage`](super::Cli::check_usage)
+/// rejected.
+pub fn usage_error_text(error: &UsageError, lang: Lang) -> String {
+    match error {
+        UsageError::ModelPath {
+            option,
+            path,
+            problem,
+        } => {
+            let path_text = path.display().to_string();
+            let weights = problem.weights_for(path).display().to_string();
+            let (path, weights) = (path_text.as_str(), weights.as_str());
+            match problem {
+                ModelPathProblem::JsonFile => lang.text(&Msg::ModelPathIsJson {
+                    option,
+                    path,
+                    weights,
+                }),
+                ModelPathProblem::Folder => lang.text(&Msg::ModelPathIsFolder {
+                    option,
+                    path,
+                    weights,
+                }),
+            }
+        }
+        UsageError::NotForCommand { option, command } => {
+            lang.text(&Msg::OptionNotForCommand { option, command })
+        }
+        UsageError::SettingBeforeCommand { option, command } => {
+            lang.text(&Msg::SettingBeforeCommand { option, command })
+        }
+    }
 }
 
 /// Words a failure to find or read the dataset.
@@ -138,11 +173,14 @@ pub fn fetch_error_text(error: &FetchError, lang: Lang) -> String {
     }
 }
 
-/// Words a failure to read or write a saved model.
+/// Words a failure to read or write a saved model. A missing `.json`
+/// suggests saving to the `.npz` of the same name, the weights path that
+/// `--save` and `--model` take.
 pub fn model_error_text(error: &ModelError, lang: Lang) -> String {
     match error {
         ModelError::NotFound { path } => lang.text(&Msg::ModelNotFound {
             path: &path.display().to_string(),
+            weights: &weights_path(path).display().to_string(),
         }),
         ModelError::Invalid { path, reason } => lang.text(&Msg::ModelInvalid {
             path: &path.display().to_string(),
@@ -152,6 +190,19 @@ pub fn model_error_text(error: &ModelError, lang: Lang) -> String {
         other => lang.text(&Msg::ModelErrorDetail {
             message: &other.to_string(),
         }),
+    }
+}
+
+/// Returns the weights path of a model file path: the `.npz` of the same
+/// name for a `.json`, else the path itself.
+fn weights_path(path: &Path) -> PathBuf {
+    let is_json = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("json"));
+    if is_json {
+        path.with_extension("npz")
+    } else {
+        path.to_owned()
     }
 }
 

@@ -2,18 +2,21 @@
 //! train, predict and download the dataset.
 
 mod args;
+mod checks;
 mod dashboard;
 mod data;
 mod fetch;
 mod messages;
 mod predict;
 mod report;
+mod suggest;
 mod train;
 
 pub use args::{
     Cli, Command, DataArgs, FetchArgs, PredictArgs, SettingsArgs, TrainArgs,
     reject_repeated_globals,
 };
+pub use checks::{ModelPathProblem, UsageError, check_weights_path};
 pub use dashboard::dashboard;
 pub use data::{
     DATA_DIR, MD5_ENV_VAR, download_source_from_env, load_dataset, locate_or_offer_download,
@@ -22,7 +25,7 @@ pub use data::{
 pub use fetch::fetch_data;
 pub use messages::{
     data_error_text, error_text, fetch_error_text, model_error_text, settings_error_text,
-    warning_text,
+    usage_error_text, warning_text,
 };
 pub use predict::predict;
 pub use report::error_message;

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::args::{DataArgs, TrainArgs};
 use super::data::{load_dataset, locate_or_offer_download};
+use super::suggest::{more_epochs, train_command};
 use crate::data::Dataset;
 use crate::i18n::{Lang, Msg};
 use crate::model::Network;
@@ -23,9 +24,13 @@ struct Summary {
     summary: bool,
     kind: RunKind,
     epochs: usize,
-    /// Epoch with the lowest validation loss; overfitting begins after it.
+    /// Epoch with the lowest validation loss.
     best_epoch: Option<usize>,
     best_val_loss: Option<f64>,
+    /// True when a later epoch follows `best_epoch`, so validation loss rose
+    /// after it and overfitting began. False when the lowest loss is at the
+    /// last epoch, and `None` without validation.
+    val_loss_rose: Option<bool>,
     test_loss: Option<f64>,
     test_accuracy: Option<f64>,
     /// Wall time of training and evaluation, data preparation excluded.
@@ -50,17 +55,24 @@ pub fn train(data: &DataArgs, args: &TrainArgs, settings: &Settings, lang: Lang)
 
     let started = Instant::now();
     let (history, model, test) = run(&dataset, &config, args.json, lang)?;
+    let best = best_epoch(&history);
     let summary = Summary {
         summary: true,
         kind: config.kind,
         epochs: history.len(),
-        best_epoch: best_epoch(&history),
-        best_val_loss: best_epoch(&history).and_then(|epoch| history[epoch - 1].val_loss),
+        best_epoch: best,
+        best_val_loss: best.and_then(|epoch| history[epoch - 1].val_loss),
+        val_loss_rose: best.map(|epoch| epoch < history.len()),
         test_loss: test.map(|test| test.loss),
         test_accuracy: test.map(|test| test.accuracy),
         seconds: started.elapsed().as_secs_f64(),
     };
-    print_summary(&summary, args.json, lang)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        let suggest = |kind, epochs| train_command(settings, data.data.as_deref(), kind, epochs);
+        print_summary(&summary, &suggest, lang);
+    }
 
     if let Some(path) = &args.save {
         save_model(path, &model, &dataset, &config, test, lang)?;
@@ -128,13 +140,26 @@ fn print_epoch(metrics: &EpochMetrics, epochs: usize, json: bool, lang: Lang) ->
     Ok(())
 }
 
-fn print_summary(summary: &Summary, json: bool, lang: Lang) -> Result<()> {
-    if json {
-        println!("{}", serde_json::to_string(summary)?);
-        return Ok(());
-    }
+/// Prints the summary as text. `suggest` builds the `train` command line
+/// of this experiment for a run kind and a number of epochs.
+fn print_summary(summary: &Summary, suggest: &dyn Fn(RunKind, usize) -> String, lang: Lang) {
     if let (Some(epoch), Some(loss)) = (summary.best_epoch, summary.best_val_loss) {
-        println!("{}", lang.text(&Msg::TrainBest { epoch, loss }));
+        let message = if summary.val_loss_rose == Some(true) {
+            let command = suggest(RunKind::Final, epoch);
+            lang.text(&Msg::TrainBest {
+                epoch,
+                loss,
+                command: &command,
+            })
+        } else {
+            let command = suggest(RunKind::Exploration, more_epochs(summary.epochs));
+            lang.text(&Msg::TrainLowestSoFar {
+                epoch,
+                loss,
+                command: &command,
+            })
+        };
+        println!("{message}");
     }
     if let (Some(loss), Some(accuracy)) = (summary.test_loss, summary.test_accuracy) {
         println!("{}", lang.text(&Msg::TrainTest { loss, accuracy }));
@@ -146,7 +171,6 @@ fn print_summary(summary: &Summary, json: bool, lang: Lang) -> Result<()> {
             seconds: summary.seconds,
         })
     );
-    Ok(())
 }
 
 /// Creates the folder of `--save PATH` before training, so that a missing

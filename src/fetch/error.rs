@@ -15,13 +15,13 @@ use super::{ARCHIVE_NAME, Md5Digest, URL_ENV_VAR};
 pub enum FetchError {
     /// The URL is not http or https, or names no host.
     #[error(
-        "invalid download URL {url:?}: expected an http:// or https:// URL with a host; pass a valid mirror URL with --url or {URL_ENV_VAR}"
+        "invalid download URL {url:?}: expected an http:// or https:// URL with a host; pass a valid mirror URL with `imdb-tui fetch-data --url URL` or {URL_ENV_VAR}"
     )]
     InvalidUrl { url: String },
 
     /// The checksum is not 32 hexadecimal digits.
     #[error(
-        "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; pass the mirror's checksum with --md5"
+        "invalid MD5 checksum {value:?}: expected 32 hexadecimal digits; pass the mirror's checksum with `imdb-tui fetch-data --md5 HEX`"
     )]
     InvalidMd5 { value: String },
 
@@ -85,7 +85,7 @@ pub enum FetchError {
 
     /// The announced or received size differs from the expected one.
     #[error(
-        "size mismatch for {url}: expected {expected} bytes, the server sent {actual}; the partial file was removed; retry, or pass the mirror's checksum with --md5 if it serves another file"
+        "size mismatch for {url}: expected {expected} bytes, the server sent {actual}; the partial file was removed; retry, or pass the mirror's checksum with `imdb-tui fetch-data --md5 HEX` if it serves another file"
     )]
     SizeMismatch {
         url: String,
@@ -95,7 +95,7 @@ pub enum FetchError {
 
     /// The downloaded bytes have another MD5 checksum than expected.
     #[error(
-        "checksum mismatch for {url}: expected MD5 {expected}, got {actual}; the download was removed; retry, or pass a mirror with --url and its checksum with --md5"
+        "checksum mismatch for {url}: expected MD5 {expected}, got {actual}; the download was removed; retry, or run `imdb-tui fetch-data --url URL --md5 HEX` with a mirror and its checksum"
     )]
     ChecksumMismatch {
         url: String,
@@ -106,7 +106,7 @@ pub enum FetchError {
     /// A file that this download did not write is at the destination and is
     /// not the expected archive. It is left untouched.
     #[error(
-        "{} is already there but is not the expected archive: it has {size} bytes and MD5 {md5}, expected {}MD5 {expected_md5}. imdb-tui leaves it untouched. To download the archive, move or rename it, then run `imdb-tui fetch-data` again. To accept this file, run it with --md5 {md5} (or IMDB_DATA_MD5), or train on it as it is with --data {}.",
+        "{} is already there but is not the expected archive: it has {size} bytes and MD5 {md5}, expected {}MD5 {expected_md5}. imdb-tui leaves it untouched. To download the archive, move or rename it, then run `imdb-tui fetch-data` again. To accept this file, run `imdb-tui fetch-data --md5 {md5}` (or set IMDB_DATA_MD5), or train on it as it is with `imdb-tui train --data {}`.",
         .path.display(),
         expected_size_text(*.expected_size),
         .path.display()
@@ -151,7 +151,7 @@ pub enum FetchError {
 /// Formats the ways around a failing server: another URL or a file placed by hand.
 fn fallback(dir: &Path) -> String {
     format!(
-        "pass a mirror with --url or {URL_ENV_VAR}, or place {ARCHIVE_NAME} in {} by hand",
+        "run `imdb-tui fetch-data --url URL` with a mirror or set {URL_ENV_VAR}, or place {ARCHIVE_NAME} in {} by hand",
         dir.display()
     )
 }
