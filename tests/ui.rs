@@ -1127,25 +1127,116 @@ mod charts {
     fn single_point_has_padded_bounds() {
         let history = history_with(vec![exploration_epoch(1)]);
         let data = chart_data(&history, Metric::Loss, 1, 5);
-        assert!(data.x_bounds[0] < 1.0);
-        assert!(data.x_bounds[1] > 1.0);
+        assert!(data.x_axis.bounds[0] < 1.0);
+        assert!(data.x_axis.bounds[1] > 1.0);
         let (_, y) = data.training[0];
         assert!(data.y_bounds[0] < y);
         assert!(y < data.y_bounds[1]);
     }
 
     #[test]
-    fn epoch_labels_are_whole_epochs() {
+    fn epoch_labels_use_round_steps() {
         let history = history_with(vec![exploration_epoch(1)]);
-        for (epochs, expected) in [
-            (20, vec!["1", "20"]),
-            (21, vec!["1", "6", "11", "16", "21"]),
-            (10, vec!["1", "4", "7", "10"]),
-            (2, vec!["1", "2"]),
+        for (epochs, max_labels, expected) in [
+            (20, 5, vec![0, 5, 10, 15, 20]),
+            (20, 21, (0..=20).collect()),
+            (20, 20, (0..=20).step_by(2).collect()),
+            (21, 5, vec![0, 10, 20, 30]),
+            (10, 5, vec![0, 5, 10]),
+            (2, 5, vec![0, 1, 2]),
+            (200, 6, vec![0, 50, 100, 150, 200]),
         ] {
-            let data = chart_data(&history, Metric::Accuracy, epochs, 5);
-            assert_eq!(data.x_labels, expected, "labels for {epochs} epochs");
-            assert_eq!(data.x_bounds, [1.0, epochs as f64]);
+            let data = chart_data(&history, Metric::Accuracy, epochs, max_labels);
+            assert_eq!(data.x_axis.ticks, expected, "ticks for {epochs} epochs");
+            let last = *expected.last().unwrap() as f64;
+            assert_eq!(
+                data.x_axis.bounds,
+                [0.0, last],
+                "bounds for {epochs} epochs"
+            );
+            assert!(expected.len() <= max_labels, "too many labels for {epochs}");
+        }
+    }
+
+    /// Returns the column of the only braille cell in `buffer`.
+    fn plotted_column(buffer: &ratatui::buffer::Buffer) -> u16 {
+        let area = buffer.area;
+        let mut columns = Vec::new();
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                let symbol = buffer[(x, y)].symbol();
+                if symbol
+                    .chars()
+                    .any(|c| ('\u{2801}'..='\u{28ff}').contains(&c))
+                {
+                    columns.push(x);
+                }
+            }
+        }
+        assert_eq!(
+            columns.len(),
+            1,
+            "expected one plotted cell, got {columns:?}"
+        );
+        columns[0]
+    }
+
+    /// Returns the columns that `label` covers on the last row of `buffer`.
+    fn label_columns(buffer: &ratatui::buffer::Buffer, label: &str) -> std::ops::Range<u16> {
+        let row = buffer.area.bottom() - 1;
+        let text: String = (buffer.area.left()..buffer.area.right())
+            .map(|x| buffer[(x, row)].symbol().to_owned())
+            .collect();
+        let found = text
+            .split(' ')
+            .scan(0usize, |position, word| {
+                let start = *position;
+                *position += word.len() + 1;
+                Some((start, word))
+            })
+            .find(|&(_, word)| word == label);
+        let Some((start, _)) = found else {
+            panic!("label {label} missing from the axis row {text:?}");
+        };
+        let start = start as u16;
+        start..start + label.len() as u16
+    }
+
+    #[test]
+    fn epoch_labels_sit_under_their_points() {
+        use imdb_tui::ui::EpochAxis;
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        use ratatui::style::Style;
+        use ratatui::symbols::Marker;
+        use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+
+        let y_labels = vec!["0.25".to_owned(), "0.50".to_owned(), "0.75".to_owned()];
+        for (width, epochs) in [(124, 20), (60, 20), (47, 37), (90, 100), (33, 3)] {
+            let axis = EpochAxis::new(epochs, usize::from(width / 6));
+            for &tick in axis.ticks.iter().filter(|&&tick| tick > 0) {
+                let area = Rect::new(0, 0, width, 12);
+                let mut buffer = Buffer::empty(area);
+                let point = [(tick as f64, 0.5)];
+                let dataset = Dataset::default()
+                    .data(&point)
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Scatter);
+                Chart::new(vec![dataset])
+                    .x_axis(axis.chart_axis(Style::default()))
+                    .y_axis(Axis::default().bounds([0.0, 1.0]).labels(y_labels.clone()))
+                    .legend_position(None)
+                    .render(area, &mut buffer);
+                axis.render_labels(area, &y_labels, Style::default(), &mut buffer);
+
+                let column = plotted_column(&buffer);
+                let label = label_columns(&buffer, &tick.to_string());
+                assert!(
+                    label.contains(&column),
+                    "width {width}, {epochs} epochs: epoch {tick} is drawn in column {column} \
+                     but its label covers {label:?}"
+                );
+            }
         }
     }
 
