@@ -376,3 +376,54 @@ fn data_failure_shown_then_quit() {
     assert!(exit_code(&screen).is_some(), "{screen}");
     assert_terminal_restored(&screen);
 }
+
+/// Returns tmux's `alternate_on` and `cursor_flag` for the pane: whether it
+/// shows the alternate screen, and whether the cursor is visible.
+fn alternate_screen_and_cursor(session: &Session) -> String {
+    let output = session.tmux(&[
+        "display-message",
+        "-p",
+        "-t",
+        &session.name,
+        "alt=#{alternate_on} cursor=#{cursor_flag}",
+    ]);
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn termination_signal_restores_terminal() {
+    let temp = TempDir::new().unwrap();
+    write_dataset(temp.path());
+
+    for signal in ["TERM", "HUP"] {
+        // The inner shell writes its pid and then becomes the dashboard, so
+        // the signal goes to the dashboard and not to the shell around it.
+        let command = format!(
+            "sh -c 'echo $$ > dashboard.pid; exec \"$0\" --data reviews.tar.gz --vocab 2000 \
+             --epochs 100' '{}'; echo \"exit=$?\"; stty -a; sleep 600",
+            env!("CARGO_BIN_EXE_imdb-tui")
+        );
+        let name = format!("signal{signal}");
+        let session = Session::start(&name, temp.path(), 100, 30, &command);
+        session.wait_for("the exploration run", |screen| {
+            screen.contains("Phase: exploring") && screen.contains("epoch ")
+        });
+        assert_eq!(alternate_screen_and_cursor(&session), "alt=1 cursor=0");
+
+        let pid = std::fs::read_to_string(temp.path().join("dashboard.pid")).unwrap();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), pid.trim()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {pid} failed");
+
+        let screen = session.wait_for("the exit and stty output", stty_printed);
+        assert_eq!(exit_code(&screen), Some(0), "SIG{signal}:\n{screen}");
+        assert_terminal_restored(&screen);
+        assert_eq!(
+            alternate_screen_and_cursor(&session),
+            "alt=0 cursor=1",
+            "SIG{signal} left the alternate screen on or the cursor hidden"
+        );
+    }
+}

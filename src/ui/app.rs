@@ -302,6 +302,7 @@ impl App {
                 self.notice = Some(Notice::SaveFailed(message));
                 Update::redraw()
             }
+            AppEvent::Terminate => self.quit_now(),
         }
     }
 
