@@ -540,6 +540,8 @@ pub enum Msg<'a> {
     PickLimit {
         max: usize,
     },
+    // Messages of the dashboard fixes: the quit dialog after the run ended.
+    QuitQuestionRunEnded,
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -1152,6 +1154,7 @@ fn english(message: &Msg<'_>) -> String {
         PickLimit { max } => {
             format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
         }
+        QuitQuestionRunEnded => "The run has ended. Quit now? y: quit   n: stay".into(),
     }
 }
 
@@ -1691,6 +1694,7 @@ fn chinese(message: &Msg<'_>) -> String {
             chinese_runs_problem(problem)
         ),
         PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
+        QuitQuestionRunEnded => "训练已结束。现在退出？y：退出   n：留下".into(),
     }
 }
 
@@ -2193,6 +2197,7 @@ mod tests {
                 error: "permission denied",
             },
             Msg::PickLimit { max: 6 },
+            Msg::QuitQuestionRunEnded,
         ]
     }
 
@@ -2392,13 +2397,14 @@ mod tests {
             Msg::RunsFileMovedAside { .. } => 191,
             Msg::RunsFileKept { .. } => 192,
             Msg::PickLimit { .. } => 193,
+            Msg::QuitQuestionRunEnded => 194,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..194).collect();
+        let expected: Vec<usize> = (0..195).collect();
         assert_eq!(positions, expected);
     }
 

@@ -249,9 +249,9 @@ fn resize_during_training_and_back() {
         "the run ended before the window was restored:\n{restored}"
     );
 
-    // Quit: `q` requests confirmation while the run is going and quits at once after
-    // it. The run may end between the two keys, which closes the question,
-    // so keep quitting until the dashboard is gone.
+    // Quit: `q` requests confirmation while the run is going and quits at
+    // once after it. The run may end before the first key arrives, so keep
+    // quitting until the dashboard is gone.
     for _ in 0..20 {
         if session.capture(false).contains("exit=") {
             break;

@@ -1000,6 +1000,33 @@ mod keys {
     }
 
     #[test]
+    fn quit_dialog_outlives_run_end() {
+        for (answer, quits) in [('n', false), ('y', true)] {
+            let mut app = running_app(Lang::En, Instant::now());
+            let _ = app.handle_key(press(KeyCode::Char('q')));
+            let _ = app.handle_event(AppEvent::Train(TrainEvent::Finished {
+                model: Arc::new(network()),
+                test: None,
+            }));
+            assert!(!app.is_running());
+            assert_eq!(app.overlay, Some(Overlay::QuitConfirm));
+            let screen = render(&app, 120, 40);
+            assert!(screen.contains("The run has ended. Quit now?"), "{screen}");
+
+            let update = app.handle_key(press(KeyCode::Char(answer)));
+            assert_eq!(app.should_quit(), quits, "answer {answer}");
+            assert_eq!(app.overlay, None, "answer {answer}");
+            assert!(
+                !update
+                    .commands
+                    .iter()
+                    .any(|command| matches!(command, Command::StartRun(_))),
+                "answer {answer} started a run"
+            );
+        }
+    }
+
+    #[test]
     fn quit_is_immediate_when_idle() {
         let mut app = explored_app(Lang::En);
         let update = app.handle_key(press(KeyCode::Char('q')));

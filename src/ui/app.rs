@@ -427,9 +427,6 @@ impl App {
             };
             run.seconds = seconds;
         }
-        if self.overlay == Some(Overlay::QuitConfirm) {
-            self.overlay = None;
-        }
     }
 
     fn serve(&mut self, network: Arc<Network>, source: ModelSource) {
