@@ -1067,6 +1067,39 @@ mod keys {
     }
 
     #[test]
+    fn new_exploration_hides_old_retrain() {
+        let mut app = retrained_app(Lang::En);
+        let before = render(&app, 120, 40);
+        assert!(before.contains("Test set: loss 0.293"), "{before}");
+        assert!(before.contains("final"), "{before}");
+
+        let update = app.handle_key(press(KeyCode::Char('n')));
+        assert!(matches!(update.commands.as_slice(), [Command::StartRun(_)]));
+        let _ = app.handle_event(epoch_finished(exploration_epoch(1)));
+
+        assert!(app.history.retrain().is_none());
+        assert!(app.history.retrain_epochs().is_empty());
+        let data = chart_data(&app.history, Metric::Loss, 20, 5);
+        assert!(data.retrain.is_empty(), "the chart still draws the retrain");
+        let screen = render(&app, 120, 40);
+        assert!(!screen.contains("Test set"), "{screen}");
+        assert!(!screen.contains("final"), "{screen}");
+
+        // The old retrain stays in the list of runs, with its test result.
+        let kinds: Vec<RunKind> = app
+            .history
+            .runs()
+            .iter()
+            .map(|run| run.config.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [RunKind::Exploration, RunKind::Final, RunKind::Exploration]
+        );
+        assert!(app.history.runs()[1].test.is_some());
+    }
+
+    #[test]
     fn retrained_model_serves_from_then_on() {
         let mut app = retrained_app(Lang::En);
         assert_eq!(

@@ -101,13 +101,17 @@ pub struct History {
 impl History {
     /// Starts a new record for `config`, trained on a dataset with
     /// `vocabulary` words. It becomes the shown run of its kind; the
-    /// previous one stays in the list.
+    /// previous one stays in the list. A new exploration run also hides the
+    /// shown retrain, which belonged to the exploration run before it.
     pub fn start(&mut self, config: RunConfig, vocabulary: usize) {
         let kind = config.kind;
         self.runs.push(RunRecord::new(config, vocabulary));
         let index = Some(self.runs.len() - 1);
         match kind {
-            RunKind::Exploration => self.exploration = index,
+            RunKind::Exploration => {
+                self.exploration = index;
+                self.retrain = None;
+            }
             RunKind::Final => self.retrain = index,
         }
     }
