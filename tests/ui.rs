@@ -1100,6 +1100,19 @@ mod keys {
     }
 
     #[test]
+    fn preparing_line_separates_elapsed() {
+        let mut app = explored_app(Lang::En);
+        app.phase = Phase::Preparing;
+        app.prepare = Some(PrepareProgress {
+            bytes_read: 17_616_076,
+            total_bytes: Some(28_626_124),
+            reviews_read: 29_952,
+        });
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("29,952 reviews   elapsed 0:31"), "{screen}");
+    }
+
+    #[test]
     fn retrained_model_serves_from_then_on() {
         let mut app = retrained_app(Lang::En);
         assert_eq!(
