@@ -540,8 +540,14 @@ pub enum Msg<'a> {
     PickLimit {
         max: usize,
     },
-    // Messages of the dashboard fixes: the quit dialog after the run ended.
+    // Messages of the dashboard fixes: the quit dialog after the run ended,
+    // and a character that a settings panel field does not take.
     QuitQuestionRunEnded,
+    SettingCharRejected {
+        field: Field,
+        character: char,
+        allowed: Allowed,
+    },
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -977,10 +983,16 @@ fn english(message: &Msg<'_>) -> String {
         }
         HelpSettings => "o   change the network and training settings, then start a new run".into(),
         SettingsTitle => "Settings".into(),
-        SettingsIntro => "Type digits to edit a number. Enter starts a new exploration run with \
-             these settings and cancels a run in progress."
-            .into(),
-        SettingsKeys => "Up/Down move  Left/Right change  d defaults  Enter run  Esc close".into(),
+        SettingsIntro => {
+            "A digit typed on a newly selected row replaces its number. Enter starts a \
+             new exploration run with these settings and cancels a run in progress."
+                .into()
+        }
+        SettingsKeys => {
+            "Up/Down move  Left/Right change  0-9 . type  Backspace delete  d defaults  \
+             Enter run  Esc close"
+                .into()
+        }
         SettingName { field } => field_name_en(field).into(),
         SettingRange { allowed } => range_en(allowed),
         InvalidSetting {
@@ -1155,6 +1167,25 @@ fn english(message: &Msg<'_>) -> String {
             format!("The chart shows at most {max} runs: press Space on a picked run to drop it.")
         }
         QuitQuestionRunEnded => "The run has ended. Quit now? y: quit   n: stay".into(),
+        SettingCharRejected {
+            field,
+            character,
+            allowed,
+        } => {
+            let name = field_name_en(field);
+            let range = range_en(allowed);
+            match allowed {
+                Allowed::Whole { .. } => {
+                    format!(
+                        "{name} takes a whole number, {range}: \"{character}\" cannot be typed."
+                    )
+                }
+                Allowed::Decimal { .. } => {
+                    format!("{name} takes a number, {range}: \"{character}\" cannot be typed.")
+                }
+                Allowed::Choice(_) => format!("{name} is chosen with Left/Right: {range}."),
+            }
+        }
     }
 }
 
@@ -1541,10 +1572,13 @@ fn chinese(message: &Msg<'_>) -> String {
         HelpSettings => "o   修改网络与训练设置，然后开始新的探索训练".into(),
         SettingsTitle => "实验设置".into(),
         SettingsIntro => {
-            "输入数字即可修改数值。按 Enter 用这些设置开始新的探索训练，并取消正在进行的训练。"
+            "在新选中的行上输入数字会替换原来的数值。按 Enter 用这些设置开始新的探索训练，\
+             并取消正在进行的训练。"
                 .into()
         }
-        SettingsKeys => "↑/↓ 移动  ←/→ 修改  d 默认值  Enter 开始  Esc 关闭".into(),
+        SettingsKeys => {
+            "↑/↓ 移动  ←/→ 修改  0-9 . 输入  Backspace 删除  d 默认值  Enter 开始  Esc 关闭".into()
+        }
         SettingName { field } => field_name_zh(field).into(),
         SettingRange { allowed } => range_zh(allowed),
         InvalidSetting {
@@ -1695,6 +1729,23 @@ fn chinese(message: &Msg<'_>) -> String {
         ),
         PickLimit { max } => format!("图中最多显示 {max} 条训练：在已选的训练上按空格可取消选择。"),
         QuitQuestionRunEnded => "训练已结束。现在退出？y：退出   n：留下".into(),
+        SettingCharRejected {
+            field,
+            character,
+            allowed,
+        } => {
+            let name = field_name_zh(field);
+            let range = range_zh(allowed);
+            match allowed {
+                Allowed::Whole { .. } => {
+                    format!("{name}只能输入整数（{range}），不能输入“{character}”。")
+                }
+                Allowed::Decimal { .. } => {
+                    format!("{name}只能输入数字（{range}），不能输入“{character}”。")
+                }
+                Allowed::Choice(_) => format!("{name}请用 ←/→ 选择：{range}。"),
+            }
+        }
     }
 }
 
@@ -2198,6 +2249,11 @@ mod tests {
             },
             Msg::PickLimit { max: 6 },
             Msg::QuitQuestionRunEnded,
+            Msg::SettingCharRejected {
+                field: Field::Units,
+                character: 'x',
+                allowed: Field::Units.allowed(),
+            },
         ]
     }
 
@@ -2398,13 +2454,14 @@ mod tests {
             Msg::RunsFileKept { .. } => 192,
             Msg::PickLimit { .. } => 193,
             Msg::QuitQuestionRunEnded => 194,
+            Msg::SettingCharRejected { .. } => 195,
         }
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..195).collect();
+        let expected: Vec<usize> = (0..196).collect();
         assert_eq!(positions, expected);
     }
 
