@@ -193,6 +193,8 @@ pub enum Msg<'a> {
     RetrainTitle,
     RetrainQuestion {
         reviews: usize,
+        /// Largest epoch count the prompt accepts.
+        max: usize,
     },
     RetrainKeys,
     InvalidEpochs {
@@ -583,6 +585,13 @@ fn count(value: usize) -> String {
     format_count(value as u64)
 }
 
+/// Writes `value` and then `singular` for exactly 1, or `plural` for any
+/// other count, as English counts nouns: `1 epoch`, `2 epochs`.
+fn count_noun(value: usize, singular: &str, plural: &str) -> String {
+    let noun = if value == 1 { singular } else { plural };
+    format!("{} {noun}", count(value))
+}
+
 fn percent(fraction: f64) -> String {
     format!("{:.1}%", fraction * 100.0)
 }
@@ -711,12 +720,14 @@ fn english(message: &Msg<'_>) -> String {
             train,
             test,
         } => format!(
-            "Data: {source}, {} training and {} test reviews",
+            "Data: {source}, {} training and {}",
             count(train),
-            count(test)
+            count_noun(test, "test review", "test reviews")
         ),
         DataPending => "Data: not loaded yet".into(),
-        VocabularyLine { words } => format!("Vocabulary: top {} words", count(words)),
+        VocabularyLine { words } => {
+            format!("Vocabulary: top {}", count_noun(words, "word", "words"))
+        }
         ConfigLine {
             name,
             batch_size,
@@ -743,12 +754,14 @@ fn english(message: &Msg<'_>) -> String {
             total,
             reviews,
         } => format!(
-            "read {} of {}, {} reviews",
+            "read {} of {}, {}",
             format_bytes(read),
             format_bytes(total),
-            count(reviews)
+            count_noun(reviews, "review", "reviews")
         ),
-        PrepareReviews { reviews } => format!("{} reviews read", count(reviews)),
+        PrepareReviews { reviews } => {
+            format!("{} read", count_noun(reviews, "review", "reviews"))
+        }
         TestResult { loss, accuracy } => {
             format!("Test set: loss {loss:.3}, accuracy {}", percent(accuracy))
         }
@@ -766,7 +779,8 @@ fn english(message: &Msg<'_>) -> String {
         NoEpochsYet => "No finished epoch yet.".into(),
         Overfitting { epoch, loss } => format!(
             "Validation loss is lowest at epoch {epoch} ({loss:.3}) and rises after it: overfitting. \
-             Press r to retrain with {epoch} epochs."
+             Press r to retrain with {}.",
+            count_noun(epoch, "epoch", "epochs")
         ),
         LowestSoFar { epoch, loss } => format!(
             "Validation loss is lowest so far at epoch {epoch} ({loss:.3}); it has not risen yet."
@@ -791,9 +805,9 @@ fn english(message: &Msg<'_>) -> String {
         EmptyReview => "Type a review to see what the model makes of it.".into(),
         NoKnownWords => "No known words: the probability comes from the biases alone.".into(),
         KnownWords { known, distinct } => format!(
-            "{} of {} distinct words are in the vocabulary",
+            "{} of {} in the vocabulary",
             count(known),
-            count(distinct)
+            count_noun(distinct, "distinct word is", "distinct words are")
         ),
         TowardsPositive => "towards positive:".into(),
         TowardsNegative => "towards negative:".into(),
@@ -804,12 +818,15 @@ fn english(message: &Msg<'_>) -> String {
         ModelExploration { epoch } => {
             format!("Model: exploration run, weights after epoch {epoch}")
         }
-        ModelRetrained { epochs } => format!("Model: retrained model, {epochs} epochs"),
+        ModelRetrained { epochs } => format!(
+            "Model: retrained model, {}",
+            count_noun(epochs, "epoch", "epochs")
+        ),
         NoModel => "No model yet: predictions start after the first epoch.".into(),
         RetrainTitle => "Retrain".into(),
-        RetrainQuestion { reviews } => format!(
-            "Train a fresh model on all {} training reviews and test it. Number of epochs (1 to 100):",
-            count(reviews)
+        RetrainQuestion { reviews, max } => format!(
+            "Train a fresh model on all {} and test it. Number of epochs (1 to {max}):",
+            count_noun(reviews, "training review", "training reviews")
         ),
         RetrainKeys => "Enter: start   Esc: cancel".into(),
         InvalidEpochs { input, max } => {
@@ -832,7 +849,10 @@ fn english(message: &Msg<'_>) -> String {
         NothingToExport => "No finished epoch to export yet.".into(),
         RunFailed { reason } => format!("Training failed: {reason}"),
         DataFailed { message } => format!("Preparing the data failed: {message}"),
-        RunCancelled { epochs } => format!("Run cancelled after {epochs} epochs."),
+        RunCancelled { epochs } => format!(
+            "Run cancelled after {}.",
+            count_noun(epochs, "epoch", "epochs")
+        ),
         FooterKeys => {
             "Tab focus  r retrain  n new run  c cancel  s save  e export  ? help  q quit".into()
         }
@@ -973,7 +993,10 @@ fn english(message: &Msg<'_>) -> String {
         TrainTest { loss, accuracy } => {
             format!("test loss {loss:.4}  test accuracy {accuracy:.4}")
         }
-        TrainTotal { epochs, seconds } => format!("trained {epochs} epochs in {seconds:.2} s"),
+        TrainTotal { epochs, seconds } => format!(
+            "trained {} in {seconds:.2} s",
+            count_noun(epochs, "epoch", "epochs")
+        ),
         TrainerVanished => "the trainer thread ended without a result".into(),
         TrainerNotStarted { message } => format!("failed to start the trainer thread: {message}"),
         ThreadNotStarted { message } => format!("failed to start a thread: {message}"),
@@ -1134,6 +1157,9 @@ fn english(message: &Msg<'_>) -> String {
             "h   compare runs: Space picks, m loss/accuracy, x deletes all, Esc back".into()
         }
         ClearRunsTitle => "Delete all runs".into(),
+        ClearRunsQuestion { count: 1 } => "Delete the only run, here and in the runs file? This \
+             cannot be undone. y deletes, n or Esc keeps it."
+            .into(),
         ClearRunsQuestion { count: runs } => format!(
             "Delete all {} runs, here and in the runs file? This cannot be undone. \
              y deletes, n or Esc keeps them.",
@@ -1210,7 +1236,7 @@ fn english_name_part(part: &NamePart) -> String {
         NamePart::Dropout(rate) => format!("dropout {rate}"),
         NamePart::L2(factor) => format!("L2 {factor}"),
         NamePart::BatchSize(size) => format!("batch {size}"),
-        NamePart::Vocabulary(words) => format!("{} words", count(*words)),
+        NamePart::Vocabulary(words) => count_noun(*words, "word", "words"),
         NamePart::Seed(seed) => format!("seed {seed}"),
     }
 }
@@ -1404,8 +1430,8 @@ fn chinese(message: &Msg<'_>) -> String {
         ModelRetrained { epochs } => format!("模型：重新训练的模型，{epochs} 个轮次"),
         NoModel => "还没有模型：第一轮结束后开始预测。".into(),
         RetrainTitle => "重新训练".into(),
-        RetrainQuestion { reviews } => format!(
-            "用全部 {} 条训练集影评训练一个新模型，再在测试集上评估。轮次 (epoch) 数（1 到 100）：",
+        RetrainQuestion { reviews, max } => format!(
+            "用全部 {} 条训练集影评训练一个新模型，再在测试集上评估。轮次 (epoch) 数（1 到 {max}）：",
             count(reviews)
         ),
         RetrainKeys => "Enter：开始   Esc：取消".into(),
@@ -1941,7 +1967,10 @@ mod tests {
             Msg::ModelRetrained { epochs: 4 },
             Msg::NoModel,
             Msg::RetrainTitle,
-            Msg::RetrainQuestion { reviews: 4 },
+            Msg::RetrainQuestion {
+                reviews: 4,
+                max: 200,
+            },
             Msg::RetrainKeys,
             Msg::InvalidEpochs {
                 input: "abc",
@@ -2456,6 +2485,60 @@ mod tests {
             Msg::QuitQuestionRunEnded => 194,
             Msg::SettingCharRejected { .. } => 195,
         }
+    }
+
+    #[test]
+    fn english_counts_one_in_singular() {
+        let text = |message: Msg<'_>| Lang::En.text(&message);
+        assert_eq!(
+            text(Msg::TrainTotal {
+                epochs: 1,
+                seconds: 0.5
+            }),
+            "trained 1 epoch in 0.50 s"
+        );
+        assert!(
+            text(Msg::Overfitting {
+                epoch: 1,
+                loss: 0.3
+            })
+            .ends_with("retrain with 1 epoch.")
+        );
+        assert!(text(Msg::ClearRunsQuestion { count: 1 }).starts_with("Delete the only run,"));
+        assert!(text(Msg::ClearRunsQuestion { count: 2 }).starts_with("Delete all 2 runs,"));
+        assert_eq!(
+            text(Msg::VocabularyLine { words: 1 }),
+            "Vocabulary: top 1 word"
+        );
+        assert_eq!(
+            text(Msg::RunCancelled { epochs: 1 }),
+            "Run cancelled after 1 epoch."
+        );
+        assert_eq!(
+            text(Msg::ModelRetrained { epochs: 1 }),
+            "Model: retrained model, 1 epoch"
+        );
+        assert_eq!(text(Msg::PrepareReviews { reviews: 1 }), "1 review read");
+        assert_eq!(
+            text(Msg::KnownWords {
+                known: 1,
+                distinct: 1
+            }),
+            "1 of 1 distinct word is in the vocabulary"
+        );
+        assert!(
+            text(Msg::RetrainQuestion {
+                reviews: 1,
+                max: 200
+            })
+            .contains("all 1 training review and test it. Number of epochs (1 to 200):")
+        );
+        assert_eq!(
+            text(Msg::RunName {
+                parts: &[NamePart::Vocabulary(1)]
+            }),
+            "1 word"
+        );
     }
 
     #[test]

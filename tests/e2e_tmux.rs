@@ -356,7 +356,7 @@ fn dashboard_trains_retrains_and_predicts() {
     // Retrain: the prompt offers the overfitting epoch, so Enter accepts it.
     session.send_keys(&["r"]);
     let screen = session.wait_for("the retrain prompt", |screen| {
-        screen.contains("Number of epochs (1 to 100)")
+        screen.contains("Number of epochs (1 to 200)")
     });
     assert!(
         screen.contains(&format!("> {best_epoch}")),

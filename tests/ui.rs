@@ -897,10 +897,34 @@ mod keys {
     }
 
     #[test]
+    fn retrain_prompt_allows_settings_maximum() {
+        use imdb_tui::train::{Allowed, Field};
+        use imdb_tui::ui::{MAX_RETRAIN_EPOCHS, parse_epochs};
+
+        let Allowed::Whole { max, .. } = Field::Epochs.allowed() else {
+            panic!("epochs are not a whole number");
+        };
+        assert_eq!(MAX_RETRAIN_EPOCHS as u64, max);
+        assert_eq!(parse_epochs("200"), Some(200));
+        assert_eq!(parse_epochs("201"), None);
+
+        let mut app = explored_app(Lang::En);
+        let _ = app.handle_key(press(KeyCode::Char('r')));
+        let _ = app.handle_key(press(KeyCode::Backspace));
+        type_text(&mut app, "200");
+        let update = app.handle_key(press(KeyCode::Enter));
+        assert!(
+            matches!(update.commands.as_slice(), [Command::StartRun(config)] if config.epochs == 200),
+            "{:?}",
+            update.commands
+        );
+    }
+
+    #[test]
     fn retrain_prompt_rejects_invalid_epochs() {
         for input in [
             "0",
-            "101",
+            "201",
             "abc",
             "4.5",
             "",

@@ -312,7 +312,10 @@ fn render_retrain_prompt(
     rejected: Option<&str>,
     reviews: usize,
 ) {
-    let mut lines = vec![Line::raw(lang.text(&Msg::RetrainQuestion { reviews }))];
+    let mut lines = vec![Line::raw(lang.text(&Msg::RetrainQuestion {
+        reviews,
+        max: MAX_RETRAIN_EPOCHS,
+    }))];
     if let Some(rejected) = rejected {
         lines.push(Line::styled(
             lang.text(&Msg::InvalidEpochs {
