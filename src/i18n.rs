@@ -1176,7 +1176,7 @@ fn english(message: &Msg<'_>) -> String {
             moved_to,
             problem,
         } => format!(
-            "Loading {path} failed ({}). It was renamed to {moved_to}; the dashboard starts \
+            "Runs file renamed to {moved_to}: loading {path} failed ({}). The dashboard starts \
              with no earlier runs.",
             english_runs_problem(problem)
         ),
@@ -1742,7 +1742,7 @@ fn chinese(message: &Msg<'_>) -> String {
             moved_to,
             problem,
         } => format!(
-            "加载 {path} 失败（{}）。文件已改名为 {moved_to}；仪表盘从空的训练记录开始。",
+            "训练记录文件已改名为 {moved_to}：加载 {path} 失败（{}）。仪表盘从空的训练记录开始。",
             chinese_runs_problem(problem)
         ),
         RunsFileKept {

@@ -425,6 +425,28 @@ mod file {
     }
 
     #[test]
+    fn damaged_file_notice_shows_new_name() {
+        // The binary keeps the runs file in data/, and serde_json's message
+        // for a file cut off after `[{` is this long.
+        let path = std::path::Path::new("data/imdb-runs.json");
+        let load = RunsLoad::MovedAside {
+            problem: RunsFileProblem::Invalid(
+                "EOF while parsing an object at line 1 column 52".into(),
+            ),
+            moved_to: "data/imdb-runs.json.damaged-12".into(),
+        };
+        for lang in Lang::ALL {
+            let mut app = App::new(lang, Theme::colored(), RunConfig::default(), Instant::now());
+            app.runs_loaded(load.clone(), path);
+            let screen = render(&app, 120, 40);
+            assert!(
+                screen.contains("imdb-runs.json.damaged-12"),
+                "{lang:?}: the new name is cut off:\n{screen}"
+            );
+        }
+    }
+
+    #[test]
     fn second_damaged_file_gets_new_name() {
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().join("imdb-runs.json");
