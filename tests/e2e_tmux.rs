@@ -365,8 +365,9 @@ fn dashboard_trains_retrains_and_predicts() {
     session.send_keys(&["Enter"]);
     let screen = session.wait_for("the test-set line", |screen| test_result(screen).is_some());
     let (test_loss, test_accuracy) = test_result(&screen).unwrap();
+    let epochs = if best_epoch == 1 { "epoch" } else { "epochs" };
     assert!(
-        screen.contains(&format!("Model: retrained model, {best_epoch} epochs")),
+        screen.contains(&format!("Model: retrained model, {best_epoch} {epochs}")),
         "review box should name the retrained model of {best_epoch} epochs; screen:\n{screen}"
     );
     assert!(
