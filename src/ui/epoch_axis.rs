@@ -1,11 +1,11 @@
 //! The charts' epoch axis: bounds, labelled epochs, and the labels drawn
 //! under the exact column of their epoch.
 //!
-//! ratatui's `Axis::labels` spreads labels over the width in whole-cell
-//! slots (the graph width divided by the label count, rounded down), so a
-//! label can sit several cells away from its value. The charts therefore
-//! give ratatui empty labels, which keep the axis line and the label row,
-//! and draw the labels themselves.
+//! In ratatui 0.30, `Axis::labels` spreads labels over the width in
+//! whole-cell slots (the graph width divided by the label count, rounded
+//! down), so a label can sit several cells away from its value. The charts
+//! therefore give ratatui empty labels, which keep the axis line and the
+//! label row, and draw the labels themselves.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

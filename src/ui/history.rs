@@ -94,7 +94,8 @@ pub struct History {
     runs: Vec<RunRecord>,
     /// Index into `runs` of the latest exploration run of this session.
     exploration: Option<usize>,
-    /// Index into `runs` of the latest retrain of this session.
+    /// Index into `runs` of the latest retrain of this session, or `None`
+    /// once a newer exploration run started.
     retrain: Option<usize>,
 }
 
@@ -156,7 +157,8 @@ impl History {
         self.run(RunKind::Exploration)
     }
 
-    /// Returns the latest retrain of this session.
+    /// Returns the latest retrain of this session, unless an exploration
+    /// run started after it.
     pub fn retrain(&self) -> Option<&RunRecord> {
         self.run(RunKind::Final)
     }
