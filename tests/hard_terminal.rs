@@ -188,6 +188,25 @@ fn exit_code(screen: &str) -> Option<i32> {
     digits.parse().ok()
 }
 
+/// Quits the dashboard. `q` requests confirmation while a run is going and
+/// quits at once after it. The run may end before the first key arrives,
+/// so this keeps quitting until the dashboard is gone. A run that ends
+/// while the dialog is open leaves it open, with another question but the
+/// same `y: quit`.
+fn quit_dashboard(session: &Session) {
+    for _ in 0..20 {
+        if session.capture(false).contains("exit=") {
+            break;
+        }
+        session.send_keys(&["q"]);
+        std::thread::sleep(Duration::from_millis(200));
+        if session.capture(false).contains("y: quit") {
+            session.send_keys(&["y"]);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
 fn stty_printed(screen: &str) -> bool {
     screen.contains("icanon") && screen.contains("exit=")
 }
@@ -249,20 +268,7 @@ fn resize_during_training_and_back() {
         "the run ended before the window was restored:\n{restored}"
     );
 
-    // Quit: `q` requests confirmation while the run is going and quits at
-    // once after it. The run may end before the first key arrives, so keep
-    // quitting until the dashboard is gone.
-    for _ in 0..20 {
-        if session.capture(false).contains("exit=") {
-            break;
-        }
-        session.send_keys(&["q"]);
-        std::thread::sleep(Duration::from_millis(200));
-        if session.capture(false).contains("Stop it and quit?") {
-            session.send_keys(&["y"]);
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
+    quit_dashboard(&session);
     let screen = session.wait_for("the exit and stty output", stty_printed);
     assert_eq!(exit_code(&screen), Some(0), "{screen}");
     assert_terminal_restored(&screen);
@@ -331,7 +337,7 @@ fn no_color_draws_without_colour() {
             if coloured { "" } else { "not " }
         );
 
-        session.send_keys(&["q"]);
+        quit_dashboard(&session);
         let screen = session.wait_for("the exit and stty output", stty_printed);
         assert_eq!(exit_code(&screen), Some(0), "{screen}");
         assert_terminal_restored(&screen);
