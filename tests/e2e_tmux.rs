@@ -423,9 +423,9 @@ fn dashboard_trains_retrains_and_predicts() {
     });
     session.send_keys(&["q"]);
     let screen = session.wait_for("the dashboard to exit or ask to quit", |screen| {
-        screen.contains(EXIT_MARKER) || screen.contains("Stop it and quit?")
+        screen.contains(EXIT_MARKER) || screen.contains("y: quit")
     });
-    if screen.contains("Stop it and quit?") {
+    if screen.contains("y: quit") {
         session.send_keys(&["y"]);
     }
     let screen = session.wait_for("the wrapper's stty output", |screen| {
