@@ -193,6 +193,8 @@ pub enum Msg<'a> {
     RetrainTitle,
     RetrainQuestion {
         reviews: usize,
+        /// Largest epoch count the prompt accepts.
+        max: usize,
     },
     RetrainKeys,
     InvalidEpochs {
@@ -597,6 +599,14 @@ pub enum Msg<'a> {
         number: usize,
         start: &'a str,
     },
+    // Messages of the dashboard fixes: the quit dialog after the run ended,
+    // and a character that a settings panel field does not take.
+    QuitQuestionRunEnded,
+    SettingCharRejected {
+        field: Field,
+        character: char,
+        allowed: Allowed,
+    },
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -630,6 +640,13 @@ pub fn format_bytes(bytes: u64) -> String {
 
 fn count(value: usize) -> String {
     format_count(value as u64)
+}
+
+/// Writes `value` and then `singular` for exactly 1, or `plural` for any
+/// other count, as English counts nouns: `1 epoch`, `2 epochs`.
+fn count_noun(value: usize, singular: &str, plural: &str) -> String {
+    let noun = if value == 1 { singular } else { plural };
+    format!("{} {noun}", count(value))
 }
 
 fn percent(fraction: f64) -> String {
@@ -778,12 +795,14 @@ fn english(message: &Msg<'_>) -> String {
             train,
             test,
         } => format!(
-            "Data: {source}, {} training and {} test reviews",
+            "Data: {source}, {} training and {}",
             count(train),
-            count(test)
+            count_noun(test, "test review", "test reviews")
         ),
         DataPending => "Data: not loaded yet".into(),
-        VocabularyLine { words } => format!("Vocabulary: top {} words", count(words)),
+        VocabularyLine { words } => {
+            format!("Vocabulary: top {}", count_noun(words, "word", "words"))
+        }
         ConfigLine {
             name,
             batch_size,
@@ -810,12 +829,14 @@ fn english(message: &Msg<'_>) -> String {
             total,
             reviews,
         } => format!(
-            "read {} of {}, {} reviews",
+            "read {} of {}, {}",
             format_bytes(read),
             format_bytes(total),
-            count(reviews)
+            count_noun(reviews, "review", "reviews")
         ),
-        PrepareReviews { reviews } => format!("{} reviews read", count(reviews)),
+        PrepareReviews { reviews } => {
+            format!("{} read", count_noun(reviews, "review", "reviews"))
+        }
         TestResult { loss, accuracy } => {
             format!("Test set: loss {loss:.3}, accuracy {}", percent(accuracy))
         }
@@ -833,7 +854,8 @@ fn english(message: &Msg<'_>) -> String {
         NoEpochsYet => "No finished epoch yet.".into(),
         Overfitting { epoch, loss } => format!(
             "Validation loss is lowest at epoch {epoch} ({loss:.3}) and rises after it: overfitting. \
-             Press r to retrain with {epoch} epochs."
+             Press r to retrain with {}.",
+            count_noun(epoch, "epoch", "epochs")
         ),
         LowestSoFar { epoch, loss } => format!(
             "Validation loss is lowest so far at epoch {epoch} ({loss:.3}); it has not risen yet."
@@ -858,9 +880,9 @@ fn english(message: &Msg<'_>) -> String {
         EmptyReview => "Type a review to see what the model makes of it.".into(),
         NoKnownWords => "No known words: the probability comes from the biases alone.".into(),
         KnownWords { known, distinct } => format!(
-            "{} of {} distinct words are in the vocabulary",
+            "{} of {} in the vocabulary",
             count(known),
-            count(distinct)
+            count_noun(distinct, "distinct word is", "distinct words are")
         ),
         TowardsPositive => "towards positive:".into(),
         TowardsNegative => "towards negative:".into(),
@@ -871,12 +893,15 @@ fn english(message: &Msg<'_>) -> String {
         ModelExploration { epoch } => {
             format!("Model: exploration run, weights after epoch {epoch}")
         }
-        ModelRetrained { epochs } => format!("Model: retrained model, {epochs} epochs"),
+        ModelRetrained { epochs } => format!(
+            "Model: retrained model, {}",
+            count_noun(epochs, "epoch", "epochs")
+        ),
         NoModel => "No model yet: predictions start after the first epoch.".into(),
         RetrainTitle => "Retrain".into(),
-        RetrainQuestion { reviews } => format!(
-            "Train a fresh model on all {} training reviews and test it. Number of epochs (1 to 100):",
-            count(reviews)
+        RetrainQuestion { reviews, max } => format!(
+            "Train a fresh model on all {} and test it. Number of epochs (1 to {max}):",
+            count_noun(reviews, "training review", "training reviews")
         ),
         RetrainKeys => "Enter: start   Esc: cancel".into(),
         InvalidEpochs { input, max } => {
@@ -899,7 +924,10 @@ fn english(message: &Msg<'_>) -> String {
         NothingToExport => "No finished epoch to export yet.".into(),
         RunFailed { reason } => format!("Training failed: {reason}"),
         DataFailed { message } => format!("Preparing the data failed: {message}"),
-        RunCancelled { epochs } => format!("Run cancelled after {epochs} epochs."),
+        RunCancelled { epochs } => format!(
+            "Run cancelled after {}.",
+            count_noun(epochs, "epoch", "epochs")
+        ),
         FooterKeys => {
             "Tab focus  r retrain  n new run  c cancel  s save  e export  ? help  q quit".into()
         }
@@ -1044,7 +1072,10 @@ fn english(message: &Msg<'_>) -> String {
         TrainTest { loss, accuracy } => {
             format!("test loss {loss:.4}  test accuracy {accuracy:.4}")
         }
-        TrainTotal { epochs, seconds } => format!("trained {epochs} epochs in {seconds:.2} s"),
+        TrainTotal { epochs, seconds } => format!(
+            "trained {} in {seconds:.2} s",
+            count_noun(epochs, "epoch", "epochs")
+        ),
         TrainerVanished => "the trainer thread ended without a result".into(),
         TrainerNotStarted { message } => format!("failed to start the trainer thread: {message}"),
         ThreadNotStarted { message } => format!("failed to start a thread: {message}"),
@@ -1054,10 +1085,16 @@ fn english(message: &Msg<'_>) -> String {
         }
         HelpSettings => "o   change the network and training settings, then start a new run".into(),
         SettingsTitle => "Settings".into(),
-        SettingsIntro => "Type digits to edit a number. Enter starts a new exploration run with \
-             these settings and cancels a run in progress."
-            .into(),
-        SettingsKeys => "Up/Down move  Left/Right change  d defaults  Enter run  Esc close".into(),
+        SettingsIntro => {
+            "A digit typed on a newly selected row replaces its number. Enter starts a \
+             new exploration run with these settings and cancels a run in progress."
+                .into()
+        }
+        SettingsKeys => {
+            "Up/Down move  Left/Right change  0-9 . type  Backspace delete  d defaults  \
+             Enter run  Esc close"
+                .into()
+        }
         SettingName { field } => field_name_en(field).into(),
         SettingRange { allowed } => range_en(allowed),
         InvalidSetting {
@@ -1201,6 +1238,9 @@ fn english(message: &Msg<'_>) -> String {
             "h   compare runs: Space picks, m loss/accuracy, x deletes all, Esc back".into()
         }
         ClearRunsTitle => "Delete all runs".into(),
+        ClearRunsQuestion { count: 1 } => "Delete the only run, here and in the runs file? This \
+             cannot be undone. y deletes, n or Esc keeps it."
+            .into(),
         ClearRunsQuestion { count: runs } => format!(
             "Delete all {} runs, here and in the runs file? This cannot be undone. \
              y deletes, n or Esc keeps them.",
@@ -1217,7 +1257,7 @@ fn english(message: &Msg<'_>) -> String {
             moved_to,
             problem,
         } => format!(
-            "Loading {path} failed ({}). It was renamed to {moved_to}; the dashboard starts \
+            "Runs file renamed to {moved_to}: loading {path} failed ({}). The dashboard starts \
              with no earlier runs.",
             english_runs_problem(problem)
         ),
@@ -1292,6 +1332,26 @@ fn english(message: &Msg<'_>) -> String {
             "{path} exists but is not a regular file, so imdb-tui leaves it untouched. Move or \
              rename it, then run `imdb-tui fetch-data` again."
         ),
+        QuitQuestionRunEnded => "The run has ended. Quit now? y: quit   n: stay".into(),
+        SettingCharRejected {
+            field,
+            character,
+            allowed,
+        } => {
+            let name = field_name_en(field);
+            let range = range_en(allowed);
+            match allowed {
+                Allowed::Whole { .. } => {
+                    format!(
+                        "{name} takes a whole number, {range}: \"{character}\" cannot be typed."
+                    )
+                }
+                Allowed::Decimal { .. } => {
+                    format!("{name} takes a number, {range}: \"{character}\" cannot be typed.")
+                }
+                Allowed::Choice(_) => format!("{name} is chosen with Left/Right: {range}."),
+            }
+        }
     }
 }
 
@@ -1316,7 +1376,7 @@ fn english_name_part(part: &NamePart) -> String {
         NamePart::Dropout(rate) => format!("dropout {rate}"),
         NamePart::L2(factor) => format!("L2 {factor}"),
         NamePart::BatchSize(size) => format!("batch {size}"),
-        NamePart::Vocabulary(words) => format!("{} words", count(*words)),
+        NamePart::Vocabulary(words) => count_noun(*words, "word", "words"),
         NamePart::Seed(seed) => format!("seed {seed}"),
     }
 }
@@ -1510,8 +1570,8 @@ fn chinese(message: &Msg<'_>) -> String {
         ModelRetrained { epochs } => format!("模型：重新训练的模型，{epochs} 个轮次"),
         NoModel => "还没有模型：第一轮结束后开始预测。".into(),
         RetrainTitle => "重新训练".into(),
-        RetrainQuestion { reviews } => format!(
-            "用全部 {} 条训练集影评训练一个新模型，再在测试集上评估。轮次 (epoch) 数（1 到 100）：",
+        RetrainQuestion { reviews, max } => format!(
+            "用全部 {} 条训练集影评训练一个新模型，再在测试集上评估。轮次 (epoch) 数（1 到 {max}）：",
             count(reviews)
         ),
         RetrainKeys => "Enter：开始   Esc：取消".into(),
@@ -1682,10 +1742,13 @@ fn chinese(message: &Msg<'_>) -> String {
         HelpSettings => "o   修改网络与训练设置，然后开始新的探索训练".into(),
         SettingsTitle => "实验设置".into(),
         SettingsIntro => {
-            "输入数字即可修改数值。按 Enter 用这些设置开始新的探索训练，并取消正在进行的训练。"
+            "在新选中的行上输入数字会替换原来的数值。按 Enter 用这些设置开始新的探索训练，\
+             并取消正在进行的训练。"
                 .into()
         }
-        SettingsKeys => "↑/↓ 移动  ←/→ 修改  d 默认值  Enter 开始  Esc 关闭".into(),
+        SettingsKeys => {
+            "↑/↓ 移动  ←/→ 修改  0-9 . 输入  Backspace 删除  d 默认值  Enter 开始  Esc 关闭".into()
+        }
         SettingName { field } => field_name_zh(field).into(),
         SettingRange { allowed } => range_zh(allowed),
         InvalidSetting {
@@ -1827,7 +1890,7 @@ fn chinese(message: &Msg<'_>) -> String {
             moved_to,
             problem,
         } => format!(
-            "加载 {path} 失败（{}）。文件已改名为 {moved_to}；仪表盘从空的训练记录开始。",
+            "训练记录文件已改名为 {moved_to}：加载 {path} 失败（{}）。仪表盘从空的训练记录开始。",
             chinese_runs_problem(problem)
         ),
         RunsFileKept {
@@ -1896,6 +1959,24 @@ fn chinese(message: &Msg<'_>) -> String {
             "{path} 已存在但不是普通文件，imdb-tui 不会改动它。请把它移走或改名，\
              再运行 `imdb-tui fetch-data`。"
         ),
+        QuitQuestionRunEnded => "训练已结束。现在退出？y：退出   n：留下".into(),
+        SettingCharRejected {
+            field,
+            character,
+            allowed,
+        } => {
+            let name = field_name_zh(field);
+            let range = range_zh(allowed);
+            match allowed {
+                Allowed::Whole { .. } => {
+                    format!("{name}只能输入整数（{range}），不能输入“{character}”。")
+                }
+                Allowed::Decimal { .. } => {
+                    format!("{name}只能输入数字（{range}），不能输入“{character}”。")
+                }
+                Allowed::Choice(_) => format!("{name}请用 ←/→ 选择：{range}。"),
+            }
+        }
     }
 }
 
@@ -2091,7 +2172,10 @@ mod tests {
             Msg::ModelRetrained { epochs: 4 },
             Msg::NoModel,
             Msg::RetrainTitle,
-            Msg::RetrainQuestion { reviews: 4 },
+            Msg::RetrainQuestion {
+                reviews: 4,
+                max: 200,
+            },
             Msg::RetrainKeys,
             Msg::InvalidEpochs {
                 input: "abc",
@@ -2437,6 +2521,12 @@ mod tests {
                 number: 2,
                 start: "xyzzy",
             },
+            Msg::QuitQuestionRunEnded,
+            Msg::SettingCharRejected {
+                field: Field::Units,
+                character: 'x',
+                allowed: Field::Units.allowed(),
+            },
         ]
     }
 
@@ -2644,13 +2734,69 @@ mod tests {
             Msg::SettingBeforeCommand { .. } => 199,
             Msg::TrainLowestSoFar { .. } => 200,
             Msg::ReviewWithoutKnownWords { .. } => 201,
+            Msg::QuitQuestionRunEnded => 202,
+            Msg::SettingCharRejected { .. } => 203,
         }
+    }
+
+    #[test]
+    fn english_counts_one_in_singular() {
+        let text = |message: Msg<'_>| Lang::En.text(&message);
+        assert_eq!(
+            text(Msg::TrainTotal {
+                epochs: 1,
+                seconds: 0.5
+            }),
+            "trained 1 epoch in 0.50 s"
+        );
+        assert!(
+            text(Msg::Overfitting {
+                epoch: 1,
+                loss: 0.3
+            })
+            .ends_with("retrain with 1 epoch.")
+        );
+        assert!(text(Msg::ClearRunsQuestion { count: 1 }).starts_with("Delete the only run,"));
+        assert!(text(Msg::ClearRunsQuestion { count: 2 }).starts_with("Delete all 2 runs,"));
+        assert_eq!(
+            text(Msg::VocabularyLine { words: 1 }),
+            "Vocabulary: top 1 word"
+        );
+        assert_eq!(
+            text(Msg::RunCancelled { epochs: 1 }),
+            "Run cancelled after 1 epoch."
+        );
+        assert_eq!(
+            text(Msg::ModelRetrained { epochs: 1 }),
+            "Model: retrained model, 1 epoch"
+        );
+        assert_eq!(text(Msg::PrepareReviews { reviews: 1 }), "1 review read");
+        assert_eq!(
+            text(Msg::KnownWords {
+                known: 1,
+                distinct: 1
+            }),
+            "1 of 1 distinct word is in the vocabulary"
+        );
+        assert!(
+            text(Msg::RetrainQuestion {
+                reviews: 1,
+                max: 200
+            })
+            .contains("all 1 training review and test it. Number of epochs (1 to 200):")
+        );
+        assert_eq!(
+            text(Msg::RunName {
+                parts: &[NamePart::Vocabulary(1)]
+            }),
+            "1 word"
+        );
     }
 
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..202).collect();
+        let expected: Vec<usize> = (0..204).collect();
         assert_eq!(positions, expected);
     }
 

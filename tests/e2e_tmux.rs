@@ -356,7 +356,7 @@ fn dashboard_trains_retrains_and_predicts() {
     // Retrain: the prompt offers the overfitting epoch, so Enter accepts it.
     session.send_keys(&["r"]);
     let screen = session.wait_for("the retrain prompt", |screen| {
-        screen.contains("Number of epochs (1 to 100)")
+        screen.contains("Number of epochs (1 to 200)")
     });
     assert!(
         screen.contains(&format!("> {best_epoch}")),
@@ -365,8 +365,9 @@ fn dashboard_trains_retrains_and_predicts() {
     session.send_keys(&["Enter"]);
     let screen = session.wait_for("the test-set line", |screen| test_result(screen).is_some());
     let (test_loss, test_accuracy) = test_result(&screen).unwrap();
+    let epochs = if best_epoch == 1 { "epoch" } else { "epochs" };
     assert!(
-        screen.contains(&format!("Model: retrained model, {best_epoch} epochs")),
+        screen.contains(&format!("Model: retrained model, {best_epoch} {epochs}")),
         "review box should name the retrained model of {best_epoch} epochs; screen:\n{screen}"
     );
     assert!(
@@ -422,9 +423,9 @@ fn dashboard_trains_retrains_and_predicts() {
     });
     session.send_keys(&["q"]);
     let screen = session.wait_for("the dashboard to exit or ask to quit", |screen| {
-        screen.contains(EXIT_MARKER) || screen.contains("Stop it and quit?")
+        screen.contains(EXIT_MARKER) || screen.contains("y: quit")
     });
-    if screen.contains("Stop it and quit?") {
+    if screen.contains("y: quit") {
         session.send_keys(&["y"]);
     }
     let screen = session.wait_for("the wrapper's stty output", |screen| {

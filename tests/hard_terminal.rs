@@ -188,6 +188,25 @@ fn exit_code(screen: &str) -> Option<i32> {
     digits.parse().ok()
 }
 
+/// Quits the dashboard. `q` requests confirmation while a run is going and
+/// quits at once after it. The run may end before the first key arrives,
+/// so this keeps quitting until the dashboard is gone. A run that ends
+/// while the dialog is open leaves it open, with another question but the
+/// same `y: quit`.
+fn quit_dashboard(session: &Session) {
+    for _ in 0..20 {
+        if session.capture(false).contains("exit=") {
+            break;
+        }
+        session.send_keys(&["q"]);
+        std::thread::sleep(Duration::from_millis(200));
+        if session.capture(false).contains("y: quit") {
+            session.send_keys(&["y"]);
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
 fn stty_printed(screen: &str) -> bool {
     screen.contains("icanon") && screen.contains("exit=")
 }
@@ -249,20 +268,7 @@ fn resize_during_training_and_back() {
         "the run ended before the window was restored:\n{restored}"
     );
 
-    // Quit: `q` requests confirmation while the run is going and quits at once after
-    // it. The run may end between the two keys, which closes the question,
-    // so keep quitting until the dashboard is gone.
-    for _ in 0..20 {
-        if session.capture(false).contains("exit=") {
-            break;
-        }
-        session.send_keys(&["q"]);
-        std::thread::sleep(Duration::from_millis(200));
-        if session.capture(false).contains("Stop it and quit?") {
-            session.send_keys(&["y"]);
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
+    quit_dashboard(&session);
     let screen = session.wait_for("the exit and stty output", stty_printed);
     assert_eq!(exit_code(&screen), Some(0), "{screen}");
     assert_terminal_restored(&screen);
@@ -331,7 +337,7 @@ fn no_color_draws_without_colour() {
             if coloured { "" } else { "not " }
         );
 
-        session.send_keys(&["q"]);
+        quit_dashboard(&session);
         let screen = session.wait_for("the exit and stty output", stty_printed);
         assert_eq!(exit_code(&screen), Some(0), "{screen}");
         assert_terminal_restored(&screen);
@@ -375,4 +381,55 @@ fn data_failure_shown_then_quit() {
     let screen = session.wait_for("the exit and stty output", stty_printed);
     assert!(exit_code(&screen).is_some(), "{screen}");
     assert_terminal_restored(&screen);
+}
+
+/// Returns tmux's `alternate_on` and `cursor_flag` for the pane: whether it
+/// shows the alternate screen, and whether the cursor is visible.
+fn alternate_screen_and_cursor(session: &Session) -> String {
+    let output = session.tmux(&[
+        "display-message",
+        "-p",
+        "-t",
+        &session.name,
+        "alt=#{alternate_on} cursor=#{cursor_flag}",
+    ]);
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn termination_signal_restores_terminal() {
+    let temp = TempDir::new().unwrap();
+    write_dataset(temp.path());
+
+    for signal in ["TERM", "HUP"] {
+        // The inner shell writes its pid and then becomes the dashboard, so
+        // the signal goes to the dashboard and not to the shell around it.
+        let command = format!(
+            "sh -c 'echo $$ > dashboard.pid; exec \"$0\" --data reviews.tar.gz --vocab 2000 \
+             --epochs 100' '{}'; echo \"exit=$?\"; stty -a; sleep 600",
+            env!("CARGO_BIN_EXE_imdb-tui")
+        );
+        let name = format!("signal{signal}");
+        let session = Session::start(&name, temp.path(), 100, 30, &command);
+        session.wait_for("the exploration run", |screen| {
+            screen.contains("Phase: exploring") && screen.contains("epoch ")
+        });
+        assert_eq!(alternate_screen_and_cursor(&session), "alt=1 cursor=0");
+
+        let pid = std::fs::read_to_string(temp.path().join("dashboard.pid")).unwrap();
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), pid.trim()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {pid} failed");
+
+        let screen = session.wait_for("the exit and stty output", stty_printed);
+        assert_eq!(exit_code(&screen), Some(0), "SIG{signal}:\n{screen}");
+        assert_terminal_restored(&screen);
+        assert_eq!(
+            alternate_screen_and_cursor(&session),
+            "alt=0 cursor=1",
+            "SIG{signal} left the alternate screen on or the cursor hidden"
+        );
+    }
 }

@@ -268,7 +268,7 @@ fn cancel_retrain_quit_in_one_epoch() {
     assert!(!app.should_quit());
 
     // The trainer finishes the batch and reports the cancel. The epoch is
-    // not recorded, and the quit dialog closes with the run.
+    // not recorded, and the quit dialog stays open until the user presses y, n or Esc.
     let _ = app.handle_event(AppEvent::Train(TrainEvent::Progress {
         epoch: 2,
         batch: 2,
@@ -277,8 +277,11 @@ fn cancel_retrain_quit_in_one_epoch() {
     let _ = app.handle_event(AppEvent::Train(TrainEvent::Cancelled { epochs_done: 1 }));
     assert_eq!(app.phase, Phase::Cancelled);
     assert!(!app.is_running());
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay, Some(Overlay::QuitConfirm));
     assert_eq!(app.notice, Some(Notice::RunCancelled(1)));
+    let update = app.handle_key(press(KeyCode::Char('n')));
+    assert!(update.commands.is_empty());
+    assert_eq!(app.overlay, None);
 
     // A late event of the cancelled run changes nothing.
     let _ = app.handle_event(AppEvent::Train(TrainEvent::EpochFinished {

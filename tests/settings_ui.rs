@@ -221,6 +221,84 @@ mod keys {
     }
 
     #[test]
+    fn first_typed_digit_replaces_value() {
+        let mut app = idle_app(Lang::En);
+        let _ = press(&mut app, KeyCode::Char('o'));
+        select(&mut app, Field::Units);
+        assert_eq!(panel(&app).value(Field::Units), "16");
+        type_text(&mut app, "256");
+        assert_eq!(panel(&app).value(Field::Units), "256");
+        assert!(panel(&app).is_valid(Field::Units));
+
+        // Left and Right also leave a value that the next digit replaces.
+        let _ = press(&mut app, KeyCode::Left);
+        assert_eq!(panel(&app).value(Field::Units), "128");
+        type_text(&mut app, "8");
+        assert_eq!(panel(&app).value(Field::Units), "8");
+
+        // Backspace edits the value in place.
+        select(&mut app, Field::Epochs);
+        let _ = press(&mut app, KeyCode::Backspace);
+        type_text(&mut app, "5");
+        assert_eq!(panel(&app).value(Field::Epochs), "25");
+    }
+
+    #[test]
+    fn learning_rate_takes_exponent() {
+        let mut app = idle_app(Lang::En);
+        let _ = press(&mut app, KeyCode::Char('o'));
+        select(&mut app, Field::LearningRate);
+        type_text(&mut app, "1e-2");
+        assert_eq!(panel(&app).value(Field::LearningRate), "1e-2");
+        let update = press(&mut app, KeyCode::Enter);
+        let [Command::StartRun(config)] = update.commands.as_slice() else {
+            panic!("no run started: {:?}", update.commands);
+        };
+        assert!((config.learning_rate - 0.01).abs() < 1e-9);
+    }
+
+    #[test]
+    fn rejected_character_shows_range() {
+        let mut app = idle_app(Lang::En);
+        let _ = press(&mut app, KeyCode::Char('o'));
+        select(&mut app, Field::Units);
+        type_text(&mut app, ".");
+        assert_eq!(panel(&app).value(Field::Units), "16");
+        assert_eq!(panel(&app).rejected_character, Some('.'));
+        let screen = render(&app, 120, 40);
+        assert!(
+            screen.contains("takes a whole number, 4 to 256: \".\" cannot be typed."),
+            "{screen}"
+        );
+
+        // The rejected character does not end the fresh state.
+        type_text(&mut app, "3");
+        assert_eq!(
+            panel(&app).rejected_character,
+            None,
+            "the next key clears it"
+        );
+        assert_eq!(panel(&app).value(Field::Units), "3");
+
+        select(&mut app, Field::Activation);
+        type_text(&mut app, "x");
+        let screen = render(&app, 120, 40);
+        assert!(
+            screen.contains("is chosen with Left/Right: relu, tanh."),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn hint_names_backspace_and_point() {
+        let mut app = idle_app(Lang::En);
+        let _ = press(&mut app, KeyCode::Char('o'));
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("0-9 . type"), "{screen}");
+        assert!(screen.contains("Backspace delete"), "{screen}");
+    }
+
+    #[test]
     fn typing_leaves_choices_alone() {
         let mut app = idle_app(Lang::En);
         let _ = press(&mut app, KeyCode::Char('o'));

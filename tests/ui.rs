@@ -897,10 +897,34 @@ mod keys {
     }
 
     #[test]
+    fn retrain_prompt_allows_settings_maximum() {
+        use imdb_tui::train::{Allowed, Field};
+        use imdb_tui::ui::{MAX_RETRAIN_EPOCHS, parse_epochs};
+
+        let Allowed::Whole { max, .. } = Field::Epochs.allowed() else {
+            panic!("epochs are not a whole number");
+        };
+        assert_eq!(MAX_RETRAIN_EPOCHS as u64, max);
+        assert_eq!(parse_epochs("200"), Some(200));
+        assert_eq!(parse_epochs("201"), None);
+
+        let mut app = explored_app(Lang::En);
+        let _ = app.handle_key(press(KeyCode::Char('r')));
+        let _ = app.handle_key(press(KeyCode::Backspace));
+        type_text(&mut app, "200");
+        let update = app.handle_key(press(KeyCode::Enter));
+        assert!(
+            matches!(update.commands.as_slice(), [Command::StartRun(config)] if config.epochs == 200),
+            "{:?}",
+            update.commands
+        );
+    }
+
+    #[test]
     fn retrain_prompt_rejects_invalid_epochs() {
         for input in [
             "0",
-            "101",
+            "201",
             "abc",
             "4.5",
             "",
@@ -1000,6 +1024,33 @@ mod keys {
     }
 
     #[test]
+    fn quit_dialog_outlives_run_end() {
+        for (answer, quits) in [('n', false), ('y', true)] {
+            let mut app = running_app(Lang::En, Instant::now());
+            let _ = app.handle_key(press(KeyCode::Char('q')));
+            let _ = app.handle_event(AppEvent::Train(TrainEvent::Finished {
+                model: Arc::new(network()),
+                test: None,
+            }));
+            assert!(!app.is_running());
+            assert_eq!(app.overlay, Some(Overlay::QuitConfirm));
+            let screen = render(&app, 120, 40);
+            assert!(screen.contains("The run has ended. Quit now?"), "{screen}");
+
+            let update = app.handle_key(press(KeyCode::Char(answer)));
+            assert_eq!(app.should_quit(), quits, "answer {answer}");
+            assert_eq!(app.overlay, None, "answer {answer}");
+            assert!(
+                !update
+                    .commands
+                    .iter()
+                    .any(|command| matches!(command, Command::StartRun(_))),
+                "answer {answer} started a run"
+            );
+        }
+    }
+
+    #[test]
     fn quit_is_immediate_when_idle() {
         let mut app = explored_app(Lang::En);
         let update = app.handle_key(press(KeyCode::Char('q')));
@@ -1037,6 +1088,52 @@ mod keys {
             panic!("no save command: {:?}", update.commands);
         };
         assert_eq!(*source, ModelSource::Retrained { epochs: 4 });
+    }
+
+    #[test]
+    fn new_exploration_hides_old_retrain() {
+        let mut app = retrained_app(Lang::En);
+        let before = render(&app, 120, 40);
+        assert!(before.contains("Test set: loss 0.293"), "{before}");
+        assert!(before.contains("final"), "{before}");
+
+        let update = app.handle_key(press(KeyCode::Char('n')));
+        assert!(matches!(update.commands.as_slice(), [Command::StartRun(_)]));
+        let _ = app.handle_event(epoch_finished(exploration_epoch(1)));
+
+        assert!(app.history.retrain().is_none());
+        assert!(app.history.retrain_epochs().is_empty());
+        let data = chart_data(&app.history, Metric::Loss, 20, 5);
+        assert!(data.retrain.is_empty(), "the chart still draws the retrain");
+        let screen = render(&app, 120, 40);
+        assert!(!screen.contains("Test set"), "{screen}");
+        assert!(!screen.contains("final"), "{screen}");
+
+        // The old retrain stays in the list of runs, with its test result.
+        let kinds: Vec<RunKind> = app
+            .history
+            .runs()
+            .iter()
+            .map(|run| run.config.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [RunKind::Exploration, RunKind::Final, RunKind::Exploration]
+        );
+        assert!(app.history.runs()[1].test.is_some());
+    }
+
+    #[test]
+    fn preparing_line_separates_elapsed() {
+        let mut app = explored_app(Lang::En);
+        app.phase = Phase::Preparing;
+        app.prepare = Some(PrepareProgress {
+            bytes_read: 17_616_076,
+            total_bytes: Some(28_626_124),
+            reviews_read: 29_952,
+        });
+        let screen = render(&app, 120, 40);
+        assert!(screen.contains("29,952 reviews   elapsed 0:31"), "{screen}");
     }
 
     #[test]
@@ -1127,25 +1224,116 @@ mod charts {
     fn single_point_has_padded_bounds() {
         let history = history_with(vec![exploration_epoch(1)]);
         let data = chart_data(&history, Metric::Loss, 1, 5);
-        assert!(data.x_bounds[0] < 1.0);
-        assert!(data.x_bounds[1] > 1.0);
+        assert!(data.x_axis.bounds[0] < 1.0);
+        assert!(data.x_axis.bounds[1] > 1.0);
         let (_, y) = data.training[0];
         assert!(data.y_bounds[0] < y);
         assert!(y < data.y_bounds[1]);
     }
 
     #[test]
-    fn epoch_labels_are_whole_epochs() {
+    fn epoch_labels_use_round_steps() {
         let history = history_with(vec![exploration_epoch(1)]);
-        for (epochs, expected) in [
-            (20, vec!["1", "20"]),
-            (21, vec!["1", "6", "11", "16", "21"]),
-            (10, vec!["1", "4", "7", "10"]),
-            (2, vec!["1", "2"]),
+        for (epochs, max_labels, expected) in [
+            (20, 5, vec![0, 5, 10, 15, 20]),
+            (20, 21, (0..=20).collect()),
+            (20, 20, (0..=20).step_by(2).collect()),
+            (21, 5, vec![0, 10, 20, 30]),
+            (10, 5, vec![0, 5, 10]),
+            (2, 5, vec![0, 1, 2]),
+            (200, 6, vec![0, 50, 100, 150, 200]),
         ] {
-            let data = chart_data(&history, Metric::Accuracy, epochs, 5);
-            assert_eq!(data.x_labels, expected, "labels for {epochs} epochs");
-            assert_eq!(data.x_bounds, [1.0, epochs as f64]);
+            let data = chart_data(&history, Metric::Accuracy, epochs, max_labels);
+            assert_eq!(data.x_axis.ticks, expected, "ticks for {epochs} epochs");
+            let last = *expected.last().unwrap() as f64;
+            assert_eq!(
+                data.x_axis.bounds,
+                [0.0, last],
+                "bounds for {epochs} epochs"
+            );
+            assert!(expected.len() <= max_labels, "too many labels for {epochs}");
+        }
+    }
+
+    /// Returns the column of the only braille cell in `buffer`.
+    fn plotted_column(buffer: &ratatui::buffer::Buffer) -> u16 {
+        let area = buffer.area;
+        let mut columns = Vec::new();
+        for y in area.top()..area.bottom() {
+            for x in area.left()..area.right() {
+                let symbol = buffer[(x, y)].symbol();
+                if symbol
+                    .chars()
+                    .any(|c| ('\u{2801}'..='\u{28ff}').contains(&c))
+                {
+                    columns.push(x);
+                }
+            }
+        }
+        assert_eq!(
+            columns.len(),
+            1,
+            "expected one plotted cell, got {columns:?}"
+        );
+        columns[0]
+    }
+
+    /// Returns the columns that `label` covers on the last row of `buffer`.
+    fn label_columns(buffer: &ratatui::buffer::Buffer, label: &str) -> std::ops::Range<u16> {
+        let row = buffer.area.bottom() - 1;
+        let text: String = (buffer.area.left()..buffer.area.right())
+            .map(|x| buffer[(x, row)].symbol().to_owned())
+            .collect();
+        let found = text
+            .split(' ')
+            .scan(0usize, |position, word| {
+                let start = *position;
+                *position += word.len() + 1;
+                Some((start, word))
+            })
+            .find(|&(_, word)| word == label);
+        let Some((start, _)) = found else {
+            panic!("label {label} missing from the axis row {text:?}");
+        };
+        let start = start as u16;
+        start..start + label.len() as u16
+    }
+
+    #[test]
+    fn epoch_labels_sit_under_their_points() {
+        use imdb_tui::ui::EpochAxis;
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        use ratatui::style::Style;
+        use ratatui::symbols::Marker;
+        use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
+
+        let y_labels = vec!["0.25".to_owned(), "0.50".to_owned(), "0.75".to_owned()];
+        for (width, epochs) in [(124, 20), (60, 20), (47, 37), (90, 100), (33, 3)] {
+            let axis = EpochAxis::new(epochs, usize::from(width / 6));
+            for &tick in axis.ticks.iter().filter(|&&tick| tick > 0) {
+                let area = Rect::new(0, 0, width, 12);
+                let mut buffer = Buffer::empty(area);
+                let point = [(tick as f64, 0.5)];
+                let dataset = Dataset::default()
+                    .data(&point)
+                    .marker(Marker::Braille)
+                    .graph_type(GraphType::Scatter);
+                Chart::new(vec![dataset])
+                    .x_axis(axis.chart_axis(Style::default()))
+                    .y_axis(Axis::default().bounds([0.0, 1.0]).labels(y_labels.clone()))
+                    .legend_position(None)
+                    .render(area, &mut buffer);
+                axis.render_labels(area, &y_labels, Style::default(), &mut buffer);
+
+                let column = plotted_column(&buffer);
+                let label = label_columns(&buffer, &tick.to_string());
+                assert!(
+                    label.contains(&column),
+                    "width {width}, {epochs} epochs: epoch {tick} is drawn in column {column} \
+                     but its label covers {label:?}"
+                );
+            }
         }
     }
 

@@ -47,14 +47,45 @@ pub fn dashboard(cli: &Cli, settings: &Settings, lang: Lang) -> Result<()> {
             lang,
             data_path: cli.data.data.clone(),
             vocab_size,
-            ..Controller::new(event_sender)
+            ..Controller::new(event_sender.clone())
         };
+        forward_termination(event_sender);
         let controller_task = tokio::spawn(controller.serve(command_receiver, start));
         let result = ui::run(options, event_receiver, command_sender).await;
         controller_task.abort();
         result
     })
 }
+
+/// Sends [`AppEvent::Terminate`] when the process receives SIGTERM or
+/// SIGHUP, so that the dashboard quits as on Ctrl-C and restores the terminal
+/// instead of dying on the alternate screen. Must run inside the runtime.
+#[cfg(unix)]
+fn forward_termination(events: UnboundedSender<AppEvent>) {
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let handlers = signal(SignalKind::terminate())
+        .and_then(|terminate| Ok((terminate, signal(SignalKind::hangup())?)));
+    let (mut terminate, mut hangup) = match handlers {
+        Ok(handlers) => handlers,
+        Err(error) => {
+            tracing::warn!(%error, "installing the SIGTERM and SIGHUP handlers failed");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = hangup.recv() => "SIGHUP",
+        };
+        tracing::info!("received {name}, quitting");
+        let _ = events.send(AppEvent::Terminate);
+    });
+}
+
+/// Other platforms have no SIGTERM or SIGHUP to handle.
+#[cfg(not(unix))]
+fn forward_termination(_events: UnboundedSender<AppEvent>) {}
 
 /// State of the dataset when the dashboard starts.
 enum DataStart {

@@ -302,6 +302,7 @@ impl App {
                 self.notice = Some(Notice::SaveFailed(message));
                 Update::redraw()
             }
+            AppEvent::Terminate => self.quit_now(),
         }
     }
 
@@ -425,9 +426,6 @@ impl App {
                 _ => RunStatus::Failed,
             };
             run.seconds = seconds;
-        }
-        if self.overlay == Some(Overlay::QuitConfirm) {
-            self.overlay = None;
         }
     }
 

@@ -11,6 +11,7 @@ use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Widget
 use crate::i18n::{Lang, Msg};
 use crate::train::EpochMetrics;
 
+use super::epoch_axis::EpochAxis;
 use super::history::History;
 use super::theme::Theme;
 
@@ -49,9 +50,8 @@ pub struct ChartData {
     pub retrain: Vec<(f64, f64)>,
     /// The overfitting epoch, drawn as a vertical line.
     pub best_epoch: Option<usize>,
-    pub x_bounds: [f64; 2],
+    pub x_axis: EpochAxis,
     pub y_bounds: [f64; 2],
-    pub x_labels: Vec<String>,
     pub y_labels: Vec<String>,
 }
 
@@ -116,29 +116,9 @@ pub fn chart_data(
         .max()
         .unwrap_or(1);
     let axis_end = epochs.max(last_epoch).max(1);
-    (data.x_bounds, data.x_labels) = epoch_axis(axis_end, max_x_labels);
+    data.x_axis = EpochAxis::new(axis_end, max_x_labels);
     (data.y_bounds, data.y_labels) = value_axis(&data, metric);
     data
-}
-
-/// Returns bounds 1..=`epochs` and evenly spaced whole-number labels: as
-/// many as fit while every label falls on a whole epoch. A single epoch gets
-/// padded bounds so that its point is not drawn on the axis.
-pub(super) fn epoch_axis(epochs: usize, max_labels: usize) -> ([f64; 2], Vec<String>) {
-    if epochs <= 1 {
-        return ([0.0, 2.0], vec![String::new(), "1".into(), String::new()]);
-    }
-    let span = epochs - 1;
-    let max_labels = max_labels.clamp(2, epochs);
-    let labels = (2..=max_labels)
-        .rev()
-        .find(|count| span.is_multiple_of(count - 1))
-        .unwrap_or(2);
-    let step = span / (labels - 1);
-    let texts = (0..labels)
-        .map(|index| (1 + index * step).to_string())
-        .collect();
-    ([1.0, epochs as f64], texts)
 }
 
 /// Returns padded bounds around every plotted value, and three labels.
@@ -244,10 +224,8 @@ impl Widget for &ChartView<'_> {
             theme.after_best,
         ));
 
-        let x_axis = Axis::default()
-            .style(theme.dim)
-            .bounds(data.x_bounds)
-            .labels(data.x_labels.clone());
+        let inner = block.inner(area);
+        let x_axis = data.x_axis.chart_axis(theme.dim);
         let y_axis = Axis::default()
             .style(theme.dim)
             .bounds(data.y_bounds)
@@ -258,6 +236,8 @@ impl Widget for &ChartView<'_> {
             .y_axis(y_axis)
             .legend_position(None)
             .render(area, buf);
+        data.x_axis
+            .render_labels(inner, &data.y_labels, theme.dim, buf);
     }
 }
 

@@ -94,20 +94,25 @@ pub struct History {
     runs: Vec<RunRecord>,
     /// Index into `runs` of the latest exploration run of this session.
     exploration: Option<usize>,
-    /// Index into `runs` of the latest retrain of this session.
+    /// Index into `runs` of the latest retrain of this session, or `None`
+    /// once a newer exploration run started.
     retrain: Option<usize>,
 }
 
 impl History {
     /// Starts a new record for `config`, trained on a dataset with
     /// `vocabulary` words. It becomes the shown run of its kind; the
-    /// previous one stays in the list.
+    /// previous one stays in the list. A new exploration run also hides the
+    /// shown retrain, which belonged to the exploration run before it.
     pub fn start(&mut self, config: RunConfig, vocabulary: usize) {
         let kind = config.kind;
         self.runs.push(RunRecord::new(config, vocabulary));
         let index = Some(self.runs.len() - 1);
         match kind {
-            RunKind::Exploration => self.exploration = index,
+            RunKind::Exploration => {
+                self.exploration = index;
+                self.retrain = None;
+            }
             RunKind::Final => self.retrain = index,
         }
     }
@@ -152,7 +157,8 @@ impl History {
         self.run(RunKind::Exploration)
     }
 
-    /// Returns the latest retrain of this session.
+    /// Returns the latest retrain of this session, unless an exploration
+    /// run started after it.
     pub fn retrain(&self) -> Option<&RunRecord> {
         self.run(RunKind::Final)
     }

@@ -41,6 +41,9 @@ pub enum AppEvent {
     ModelSaved { path: PathBuf },
     /// Result of [`Command::SaveModel`]: saving failed with `message`.
     SaveFailed { message: String },
+    /// The process received SIGTERM or SIGHUP. The dashboard quits at once,
+    /// as on Ctrl-C, so that the terminal is restored.
+    Terminate,
 }
 
 /// Origin of the model that serves predictions.

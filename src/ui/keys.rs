@@ -10,8 +10,9 @@ use super::app::{App, Focus, Notice, Overlay};
 use super::interface::{Command, Update};
 use super::table::{TableScroll, row_count};
 
-/// Largest epoch count the retrain prompt accepts.
-pub const MAX_RETRAIN_EPOCHS: usize = 100;
+/// Largest epoch count the retrain prompt accepts, the same as the
+/// largest that `--epochs` and the settings panel accept.
+pub const MAX_RETRAIN_EPOCHS: usize = 200;
 
 impl App {
     /// Handles a terminal event: keys, paste and resize.

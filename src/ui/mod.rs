@@ -10,6 +10,7 @@
 mod app;
 mod charts;
 mod download;
+mod epoch_axis;
 mod event_loop;
 pub mod export;
 mod history;
@@ -40,6 +41,7 @@ use crate::train::{DEFAULT_VOCAB_SIZE, RunConfig};
 pub use app::{App, Focus, Notice, Overlay, ServingModel};
 pub use charts::{ChartData, Metric, chart_data};
 pub use download::{DownloadDialog, DownloadProgress, DownloadStep, MissingData};
+pub use epoch_axis::EpochAxis;
 pub use event_loop::{FRAME_INTERVAL, INPUT_FRAME_INTERVAL, LoopIo, LoopReport, drive};
 pub use history::{BestEpoch, History, Overfitting, RunRecord, RunStatus};
 pub use interface::{AppEvent, Command, ModelSource, Update};

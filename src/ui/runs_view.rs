@@ -14,7 +14,8 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::i18n::{Lang, Msg, format_duration};
 use crate::train::RunKind;
 
-use super::charts::{ChartData, Metric, epoch_axis, value_axis};
+use super::charts::{ChartData, Metric, value_axis};
+use super::epoch_axis::EpochAxis;
 use super::history::{History, RunRecord, RunStatus};
 use super::run_name::run_name;
 use super::runs::RunsView;
@@ -333,7 +334,7 @@ impl RunsScreen<'_> {
             validation: all_points,
             ..ChartData::default()
         };
-        let (x_bounds, x_labels) = epoch_axis(last_epoch, usize::from(area.width / 6).max(2));
+        let x_axis = EpochAxis::new(last_epoch, usize::from(area.width / 6).max(2));
         let (y_bounds, y_labels) = value_axis(&bounds, metric);
 
         let datasets = series
@@ -343,22 +344,19 @@ impl RunsScreen<'_> {
                 series_dataset(points, marker, style)
             })
             .collect();
+        let inner = block.inner(area);
         Chart::new(datasets)
             .block(block)
-            .x_axis(
-                Axis::default()
-                    .style(theme.dim)
-                    .bounds(x_bounds)
-                    .labels(x_labels),
-            )
+            .x_axis(x_axis.chart_axis(theme.dim))
             .y_axis(
                 Axis::default()
                     .style(theme.dim)
                     .bounds(y_bounds)
-                    .labels(y_labels),
+                    .labels(y_labels.clone()),
             )
             .legend_position(None)
             .render(area, buf);
+        x_axis.render_labels(inner, &y_labels, theme.dim, buf);
     }
 
     fn render_legend(&self, area: Rect, buf: &mut Buffer) {

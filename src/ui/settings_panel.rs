@@ -22,6 +22,13 @@ pub struct SettingsPanel {
     pub selected: usize,
     /// Field whose value Enter rejected, shown until the next key.
     pub rejected: Option<Field>,
+    /// True until the selected value is edited, so that the first typed
+    /// character replaces the value instead of adding to it. Moving to
+    /// another row, Left, Right and d set it again.
+    pub fresh: bool,
+    /// Character that the selected field cannot take, shown with the
+    /// field's allowed values until the next key.
+    pub rejected_character: Option<char>,
 }
 
 /// Start that waits until the run in progress has ended.
@@ -50,6 +57,8 @@ impl SettingsPanel {
                 .collect(),
             selected: 0,
             rejected: None,
+            fresh: true,
+            rejected_character: None,
         }
     }
 
@@ -88,6 +97,7 @@ impl SettingsPanel {
         } else {
             (self.selected + rows - 1) % rows
         };
+        self.fresh = true;
     }
 
     fn restore_defaults(&mut self) {
@@ -96,11 +106,18 @@ impl SettingsPanel {
         self.selected = selected;
     }
 
+    /// Types `character` into the selected value, replacing the value when
+    /// it is fresh. A character that the field cannot take is rejected.
     fn type_character(&mut self, character: char) {
-        if matches!(self.field().allowed(), Allowed::Choice(_)) {
+        if !accepts(self.field().allowed(), character) {
+            self.rejected_character = Some(character);
             return;
         }
+        let fresh = std::mem::replace(&mut self.fresh, false);
         let value = self.selected_value();
+        if fresh {
+            value.clear();
+        }
         if value.chars().count() < MAX_VALUE_LENGTH {
             value.push(character);
         }
@@ -110,6 +127,7 @@ impl SettingsPanel {
         if matches!(self.field().allowed(), Allowed::Choice(_)) {
             return;
         }
+        self.fresh = false;
         self.selected_value().pop();
     }
 
@@ -129,6 +147,20 @@ impl SettingsPanel {
             },
         };
         *self.selected_value() = next;
+        self.fresh = true;
+    }
+}
+
+/// Returns whether a field with `allowed` values can take `character`:
+/// digits in a whole number, and also a decimal point and an exponent
+/// such as `1e-2` in a decimal. Choices take no typing.
+fn accepts(allowed: Allowed, character: char) -> bool {
+    match allowed {
+        Allowed::Whole { .. } => character.is_ascii_digit(),
+        Allowed::Decimal { .. } => {
+            character.is_ascii_digit() || matches!(character, '.' | 'e' | 'E' | '-')
+        }
+        Allowed::Choice(_) => false,
     }
 }
 
@@ -240,6 +272,7 @@ impl App {
             return Update::default();
         }
         panel.rejected = None;
+        panel.rejected_character = None;
         match key.code {
             KeyCode::Esc => {
                 self.overlay = None;
@@ -252,9 +285,7 @@ impl App {
             KeyCode::Right => panel.step(Step::Up),
             KeyCode::Backspace => panel.backspace(),
             KeyCode::Char('d') => panel.restore_defaults(),
-            KeyCode::Char(character) if character.is_ascii_digit() || character == '.' => {
-                panel.type_character(character);
-            }
+            KeyCode::Char(character) => panel.type_character(character),
             _ => {
                 self.overlay = Some(Overlay::Settings(panel));
                 return Update::default();

@@ -52,8 +52,16 @@ pub(super) fn render_settings(
         ));
     }
     lines.push(Line::raw(""));
-    lines.push(match panel.rejected {
-        Some(field) => Line::styled(
+    let rejected_character = panel
+        .rejected_character
+        .map(|character| Msg::SettingCharRejected {
+            field: panel.field(),
+            character,
+            allowed: panel.field().allowed(),
+        });
+    lines.push(match (rejected_character, panel.rejected) {
+        (Some(message), _) => Line::styled(lang.text(&message), theme.error),
+        (None, Some(field)) => Line::styled(
             lang.text(&Msg::SettingRejected {
                 field,
                 value: panel.value(field),
@@ -61,7 +69,7 @@ pub(super) fn render_settings(
             }),
             theme.error,
         ),
-        None => Line::styled(lang.text(&Msg::SettingsKeys), theme.key),
+        (None, None) => Line::styled(lang.text(&Msg::SettingsKeys), theme.key),
     });
     let title = lang.text(&Msg::SettingsTitle);
     dialog(area, buf, title, theme, lines, PANEL_WIDTH);

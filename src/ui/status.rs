@@ -277,6 +277,9 @@ impl StatusView<'_> {
         }
         if let Some(clock) = self.clock {
             let elapsed = format_duration(clock.elapsed(self.now).as_secs_f64());
+            if !spans.is_empty() {
+                spans.push(Span::raw("   "));
+            }
             spans.push(Span::raw(lang.text(&Msg::Elapsed { time: &elapsed })));
             if let Some(remaining) = clock.remaining(self.now) {
                 let remaining = format_duration(remaining.as_secs_f64());

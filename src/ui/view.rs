@@ -165,7 +165,7 @@ fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) -> bool {
                 reviews,
             );
         }
-        Some(Overlay::QuitConfirm) => render_quit_confirm(area, buf, app.lang, &app.theme),
+        Some(Overlay::QuitConfirm) => render_quit_confirm(area, buf, app),
         Some(Overlay::Settings(panel)) => render_settings(panel, area, buf, app.lang, &app.theme),
         Some(Overlay::ClearRunsConfirm) => {
             let count = app.history.runs().len();
@@ -312,7 +312,10 @@ fn render_retrain_prompt(
     rejected: Option<&str>,
     reviews: usize,
 ) {
-    let mut lines = vec![Line::raw(lang.text(&Msg::RetrainQuestion { reviews }))];
+    let mut lines = vec![Line::raw(lang.text(&Msg::RetrainQuestion {
+        reviews,
+        max: MAX_RETRAIN_EPOCHS,
+    }))];
     if let Some(rejected) = rejected {
         lines.push(Line::styled(
             lang.text(&Msg::InvalidEpochs {
@@ -331,9 +334,24 @@ fn render_retrain_prompt(
     dialog(area, buf, lang.text(&Msg::RetrainTitle), theme, lines, 64);
 }
 
-fn render_quit_confirm(area: Rect, buf: &mut Buffer, lang: Lang, theme: &Theme) {
-    let lines = vec![Line::raw(lang.text(&Msg::QuitQuestion))];
-    dialog(area, buf, lang.text(&Msg::QuitTitle), theme, lines, 64);
+/// Draws the quit question. The dialog stays open when the run ends
+/// meanwhile, so that the key meant for it (y, n or Esc) is not taken as a
+/// dashboard key, and then says that the run has ended.
+fn render_quit_confirm(area: Rect, buf: &mut Buffer, app: &App) {
+    let question = if app.is_running() {
+        Msg::QuitQuestion
+    } else {
+        Msg::QuitQuestionRunEnded
+    };
+    let lines = vec![Line::raw(app.lang.text(&question))];
+    dialog(
+        area,
+        buf,
+        app.lang.text(&Msg::QuitTitle),
+        &app.theme,
+        lines,
+        64,
+    );
 }
 
 fn render_too_small(area: Rect, buf: &mut Buffer, lang: Lang, theme: &Theme) {
