@@ -169,7 +169,8 @@ wait_for experiments "Phase: done +epoch 20 of 20"
 tmux_cmd send-keys -t experiments h
 wait_for experiments "64 units +explore"
 tmux_cmd send-keys -t experiments End Space Up Space
-wait_for experiments "\\[x\\] 64 units"
+# The classic run is picked second, after 64 units.
+wait_for experiments "\\[x\\] classic recipe"
 save_png runs.png
 tmux_cmd kill-session -t experiments
 
