@@ -11,41 +11,14 @@ use std::fs;
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
+use common::binary::{imdb_tui, run_in, stderr_of, stdout_of};
 use common::reviews::{generated_files, small_files, write_folder};
 use tempfile::TempDir;
 
 /// Exit code of an invalid command line.
 const USAGE_ERROR: i32 = 2;
-
-/// Returns the binary as a command in `folder`, with English messages, no
-/// dataset or mirror in the environment and standard input closed.
-fn imdb_tui(folder: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_imdb-tui"));
-    command
-        .current_dir(folder)
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("IMDB_DATA")
-        .env_remove("IMDB_DATA_URL")
-        .env_remove("IMDB_DATA_MD5")
-        .stdin(Stdio::null());
-    command
-}
-
-fn run_in(folder: &Path, args: &[&str]) -> Output {
-    imdb_tui(folder).args(args).output().expect("run imdb-tui")
-}
-
-fn stdout_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// Checks that the command line was rejected before it did anything.
 fn assert_rejected(folder: &Path, args: &[&str], parts: &[&str]) {

@@ -7,9 +7,9 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use common::binary::{run_in, stderr_of};
 use common::reviews::{small_files, write_folder};
 use tempfile::TempDir;
 
@@ -17,27 +17,6 @@ use tempfile::TempDir;
 const USAGE_ERROR: i32 = 2;
 /// Exit code of every other failure.
 const FAILURE: i32 = 1;
-
-/// Runs the binary in `folder`, so that its `data/` lands there, with no
-/// dataset in the environment and standard input closed. Standard output is
-/// a pipe, so the dashboard does not start.
-fn run_in(folder: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imdb-tui"))
-        .args(args)
-        .current_dir(folder)
-        .env_remove("IMDB_DATA")
-        .env_remove("IMDB_DATA_URL")
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run imdb-tui")
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// Checks the exit code and that standard error contains each part.
 fn assert_fails(output: &Output, code: i32, parts: &[&str]) {

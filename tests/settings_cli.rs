@@ -6,34 +6,14 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use common::binary::{run_in, stderr_of};
 use common::reviews::{small_files, write_folder};
 use tempfile::TempDir;
 
 /// Exit code of an invalid command line.
 const USAGE_ERROR: i32 = 2;
-
-/// Runs the binary in `folder` with English locale variables, no dataset
-/// in the environment and standard input closed.
-fn run_in(folder: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imdb-tui"))
-        .args(args)
-        .current_dir(folder)
-        .env_remove("IMDB_DATA")
-        .env_remove("IMDB_DATA_URL")
-        .env("LANG", "C")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run imdb-tui")
-}
-
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// Option, rejected value and the allowed values as each language words
 /// them.

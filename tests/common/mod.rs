@@ -51,4 +51,5 @@ pub fn synthetic_dataset(train: usize, test: usize, vocabulary: u32) -> Dataset 
     }
 }
 
+pub mod binary;
 pub mod reviews;
