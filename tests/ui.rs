@@ -944,6 +944,7 @@ mod keys {
                 Some(Overlay::RetrainPrompt {
                     input: "4".into(),
                     rejected: Some(input.into()),
+                    replace_on_type: true,
                 }),
                 "{input:?} did not show the prompt again"
             );
@@ -959,7 +960,35 @@ mod keys {
             Some(Overlay::RetrainPrompt {
                 input: "4".into(),
                 rejected: None,
+                replace_on_type: true,
             })
+        );
+    }
+
+    #[test]
+    fn retrain_prompt_typing_replaces_default() {
+        let mut app = explored_app(Lang::En);
+        let _ = app.handle_key(press(KeyCode::Char('r')));
+        type_text(&mut app, "10");
+        let update = app.handle_key(press(KeyCode::Enter));
+        assert!(
+            matches!(update.commands.as_slice(), [Command::StartRun(config)] if config.epochs == 10),
+            "{:?}",
+            update.commands
+        );
+    }
+
+    #[test]
+    fn retrain_prompt_backspace_keeps_editing() {
+        let mut app = explored_app(Lang::En);
+        let _ = app.handle_key(press(KeyCode::Char('r')));
+        let _ = app.handle_key(press(KeyCode::Backspace));
+        type_text(&mut app, "12");
+        let update = app.handle_key(press(KeyCode::Enter));
+        assert!(
+            matches!(update.commands.as_slice(), [Command::StartRun(config)] if config.epochs == 12),
+            "{:?}",
+            update.commands
         );
     }
 

@@ -56,6 +56,9 @@ pub enum Overlay {
         input: String,
         /// The rejected input, shown until the next attempt.
         rejected: Option<String>,
+        /// True while `input` is the proposed default, which the first
+        /// typed or pasted text replaces instead of extending.
+        replace_on_type: bool,
     },
     QuitConfirm,
     Settings(SettingsPanel),

@@ -49,8 +49,15 @@ impl App {
 
     fn handle_paste(&mut self, text: &str) -> Update {
         match &mut self.overlay {
-            Some(Overlay::RetrainPrompt { input, .. }) => {
+            Some(Overlay::RetrainPrompt {
+                input,
+                replace_on_type,
+                ..
+            }) => {
                 let first_line = text.lines().next().unwrap_or_default();
+                if std::mem::take(replace_on_type) {
+                    input.clear();
+                }
                 input.push_str(first_line.trim());
                 Update::redraw()
             }
@@ -160,6 +167,7 @@ impl App {
             Overlay::RetrainPrompt {
                 mut input,
                 rejected,
+                replace_on_type,
             } => match key.code {
                 KeyCode::Esc => {
                     self.overlay = None;
@@ -168,15 +176,26 @@ impl App {
                 KeyCode::Enter => self.submit_retrain(&input),
                 KeyCode::Backspace => {
                     let changed = input.pop().is_some();
-                    self.overlay = Some(Overlay::RetrainPrompt { input, rejected });
+                    self.overlay = Some(Overlay::RetrainPrompt {
+                        input,
+                        rejected,
+                        replace_on_type: false,
+                    });
                     Update {
                         redraw: changed,
                         ..Update::default()
                     }
                 }
                 KeyCode::Char(character) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    if replace_on_type {
+                        input.clear();
+                    }
                     input.push(character);
-                    self.overlay = Some(Overlay::RetrainPrompt { input, rejected });
+                    self.overlay = Some(Overlay::RetrainPrompt {
+                        input,
+                        rejected,
+                        replace_on_type: false,
+                    });
                     Update::redraw()
                 }
                 _ => Update::default(),
@@ -231,6 +250,7 @@ impl App {
         self.overlay = Some(Overlay::RetrainPrompt {
             input: self.default_retrain_epochs().to_string(),
             rejected: None,
+            replace_on_type: true,
         });
         Update::redraw()
     }
@@ -250,6 +270,7 @@ impl App {
                 self.overlay = Some(Overlay::RetrainPrompt {
                     input: self.default_retrain_epochs().to_string(),
                     rejected: Some(input.to_owned()),
+                    replace_on_type: true,
                 });
                 Update::redraw()
             }

@@ -153,7 +153,9 @@ fn draw_runs(frame: &mut Frame, app: &App, view: &RunsView) {
 fn render_overlay(app: &App, area: Rect, buf: &mut Buffer) -> bool {
     match &app.overlay {
         Some(Overlay::Help) => render_help(area, buf, app.lang, &app.theme),
-        Some(Overlay::RetrainPrompt { input, rejected }) => {
+        Some(Overlay::RetrainPrompt {
+            input, rejected, ..
+        }) => {
             let reviews = app.data_info.as_ref().map_or(0, |data| data.train_reviews);
             render_retrain_prompt(
                 area,
