@@ -2756,8 +2756,10 @@ mod tests {
             })
             .ends_with("retrain with 1 epoch.")
         );
+
         assert!(text(Msg::ClearRunsQuestion { count: 1 }).starts_with("Delete the only run,"));
         assert!(text(Msg::ClearRunsQuestion { count: 2 }).starts_with("Delete all 2 runs,"));
+
         assert_eq!(
             text(Msg::VocabularyLine { words: 1 }),
             "Vocabulary: top 1 word"
@@ -2770,6 +2772,7 @@ mod tests {
             text(Msg::ModelRetrained { epochs: 1 }),
             "Model: retrained model, 1 epoch"
         );
+
         assert_eq!(text(Msg::PrepareReviews { reviews: 1 }), "1 review read");
         assert_eq!(
             text(Msg::KnownWords {

@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn word_hash_depends_on_length() {
-        // Zero bytes pad the prefix, so only the length tells these apart.
+        // Zero bytes pad the prefix, so only the length distinguishes them.
         assert_ne!(word_hash(b"a"), word_hash(b"a\0"));
         assert_ne!(word_hash(b""), word_hash(b"\0"));
         assert_ne!(word_hash(b"abcdefgh\0"), word_hash(b"abcdefgh\0\0"));

@@ -13,7 +13,7 @@ pub struct Objective {
     /// the loss, as Keras's `kernel_regularizer=l2(l2)` does, in training
     /// and in evaluation alike.
     pub l2: f32,
-    /// Fraction of each hidden layer's outputs set to zero in training; the
+    /// Fraction of each hidden layer's outputs set to zero in training. The
     /// others are scaled by `1 / (1 - dropout)`, as a Keras `Dropout` layer
     /// after every hidden layer does. Evaluation drops nothing.
     pub dropout: f32,

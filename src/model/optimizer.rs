@@ -162,8 +162,9 @@ impl OptimizerState {
 
     /// Updates every parameter of `network` from `gradients`, which are
     /// zeroed afterwards, on the calling thread. [`super::train_step`]
-    /// does the same in parallel, fused with the backward pass. Every parameter is updated every step, as Keras
-    /// does, so the velocity of a word absent from the batch still decays.
+    /// does the same in parallel, fused with the backward pass. Every
+    /// parameter is updated every step, as Keras does, so the velocity of a
+    /// word absent from the batch still decays.
     pub fn step(&mut self, network: &mut Network, gradients: &mut Gradients) {
         let update = self.begin_step(0.0);
         for (position, (layer, gradient)) in network
@@ -180,15 +181,13 @@ impl OptimizerState {
             update_array(
                 update,
                 &mut layer.weights,
-                first_weights,
-                second_weights,
+                [first_weights, second_weights],
                 &mut gradient.weights,
             );
             update_array(
                 update,
                 &mut layer.bias,
-                first_bias,
-                second_bias,
+                [first_bias, second_bias],
                 &mut gradient.bias,
             );
         }
@@ -210,22 +209,23 @@ pub(crate) fn slot_layers(
     (first, second)
 }
 
-fn update_array<D: ndarray::Dimension>(
+/// Updates an array on the calling thread. `slots` are the optimizer's
+/// first and second values, where it keeps them.
+pub(crate) fn update_array<D: ndarray::Dimension>(
     update: Update,
     variables: &mut ndarray::Array<f32, D>,
-    first: Option<&mut ndarray::Array<f32, D>>,
-    second: Option<&mut ndarray::Array<f32, D>>,
+    slots: [Option<&mut ndarray::Array<f32, D>>; 2],
     gradients: &mut ndarray::Array<f32, D>,
 ) {
     let (Some(variables), Some(gradients)) = (variables.as_slice_mut(), gradients.as_slice_mut())
     else {
         return;
     };
-    let first = first
-        .and_then(|slot| slot.as_slice_mut())
-        .unwrap_or_default();
-    let second = second
-        .and_then(|slot| slot.as_slice_mut())
-        .unwrap_or_default();
-    update.apply(variables, first, second, gradients);
+    let [first, second] = slots.map(|slot| slot.and_then(|slot| slot.as_slice_mut()));
+    update.apply(
+        variables,
+        first.unwrap_or_default(),
+        second.unwrap_or_default(),
+        gradients,
+    );
 }

@@ -1,4 +1,5 @@
-//! Which thread sums and updates which rows of the first layer.
+//! The assignment of the first layer's rows to the threads that sum and
+//! update them.
 //!
 //! The rows are cut into blocks of [`BLOCK_ROWS`], and each block belongs to
 //! one part, one part per thread. Words are indexed by falling frequency, so

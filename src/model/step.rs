@@ -16,7 +16,7 @@ use super::backprop::{
 };
 use super::network::{Dense, Network};
 use super::objective::Objective;
-use super::optimizer::{OptimizerState, slot_layers};
+use super::optimizer::{OptimizerState, slot_layers, update_array};
 use super::partition::{BLOCK_ROWS, RowPartition};
 use super::update::Update;
 use crate::data::Split;
@@ -215,27 +215,6 @@ fn add_small_gradients(gradients: &mut Gradients, chunks: &[ChunkResult]) -> Bat
         }
     }
     stats
-}
-
-/// Updates a small array on the calling thread. `slots` are the
-/// optimizer's first and second values, where it keeps them.
-fn update_array<D: ndarray::Dimension>(
-    update: Update,
-    variables: &mut ndarray::Array<f32, D>,
-    slots: [Option<&mut ndarray::Array<f32, D>>; 2],
-    gradients: &mut ndarray::Array<f32, D>,
-) {
-    let (Some(variables), Some(gradients)) = (variables.as_slice_mut(), gradients.as_slice_mut())
-    else {
-        return;
-    };
-    let [first, second] = slots.map(|slot| slot.and_then(|slot| slot.as_slice_mut()));
-    update.apply(
-        variables,
-        first.unwrap_or_default(),
-        second.unwrap_or_default(),
-        gradients,
-    );
 }
 
 /// Scratch space of one part of the first layer's update.

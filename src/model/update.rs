@@ -70,8 +70,8 @@ impl Update {
 
     /// Updates `variables` with `gradients`, which are zeroed afterwards.
     /// `first` has the optimizer's first value per variable (velocity or
-    /// first moment), `second` Adam's second moment; an optimizer ignores
-    /// slots it does not use, which may then be empty.
+    /// first moment), and `second` Adam's second moment. An optimizer
+    /// ignores a slot it does not use, so that slot may be empty.
     #[inline(always)]
     pub(crate) fn apply(
         self,

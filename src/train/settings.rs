@@ -89,7 +89,7 @@ impl Field {
         Field::Seed,
     ];
 
-    /// The command-line option that sets this field.
+    /// Returns the command-line option that sets this field.
     pub fn option(self) -> &'static str {
         match self {
             Field::HiddenLayers => "--layers",

@@ -337,8 +337,8 @@ fn render_retrain_prompt(
 }
 
 /// Draws the quit question. The dialog stays open when the run ends
-/// meanwhile, so that the key meant for it (y, n or Esc) is not taken as a
-/// dashboard key, and then says that the run has ended.
+/// meanwhile, so the key meant for it (y, n or Esc) is not taken as a
+/// dashboard key. It then shows that the run has ended.
 fn render_quit_confirm(area: Rect, buf: &mut Buffer, app: &App) {
     let question = if app.is_running() {
         Msg::QuitQuestion
