@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::network::{Dense, Network, sigmoid};
 use super::objective::{DropoutMask, Objective};
-use super::partition::{BLOCK_ROWS, RowPartition};
+use super::recipe::Activation;
 use crate::data::Split;
 
 /// Reviews per parallel work item. Fixed, so results are bit-identical on
@@ -106,13 +106,22 @@ fn evaluate_chunk(
     split: &Split,
     chunk: &[usize],
 ) -> BatchStats {
-    let mut workspace = Workspace::new(network);
+    let upper = Upper::of(network);
+    let mut workspace = Workspace::new(upper);
+    let mut row_sum = vec![0.0; upper.first_bias.len()];
+    let weights = network
+        .layers
+        .first()
+        .and_then(|first| first.weights.as_slice())
+        .unwrap_or_default();
     let mut stats = BatchStats::default();
     for (position, &sample) in chunk.iter().enumerate() {
         if let Some(&next) = chunk.get(position + 2) {
             prefetch(split.review(next));
         }
-        let logit = workspace.forward::<false>(network, split.review(sample), None);
+        row_sum.fill(0.0);
+        gather_rows(&mut row_sum, weights, split.review(sample), 0);
+        let logit = workspace.forward::<false>(upper, &row_sum, None);
         stats.add(review_stats(
             objective,
             sigmoid(logit),
@@ -122,23 +131,40 @@ fn evaluate_chunk(
     stats
 }
 
+/// The parameters a review's pass needs besides the first layer's
+/// weights: the first layer's bias and every later layer.
+#[derive(Clone, Copy)]
+pub(crate) struct Upper<'a> {
+    pub(crate) activation: Activation,
+    pub(crate) first_bias: &'a [f32],
+    /// The layers after the first, the output layer last.
+    pub(crate) layers: &'a [Dense],
+}
+
+impl<'a> Upper<'a> {
+    pub(crate) fn of(network: &'a Network) -> Self {
+        let (first_bias, layers) = match network.layers.split_first() {
+            Some((first, layers)) => (first.bias.as_slice().unwrap_or_default(), layers),
+            None => (&[][..], &[][..]),
+        };
+        Self {
+            activation: network.activation,
+            first_bias,
+            layers,
+        }
+    }
+}
+
 /// The backward pass of one chunk of a batch. Its buffers are reused from
 /// step to step, so a step allocates nothing once they have grown.
 #[derive(Default)]
 pub(crate) struct ChunkResult {
     pub(crate) stats: BatchStats,
-    /// Gradients of every layer but the first one's weights, which are
-    /// scattered later from `first_deltas`.
+    /// Gradients of every layer but the first one's weights, whose matrix
+    /// here is empty: its gradient rows are summed from `first_deltas`.
     pub(crate) gradients: Gradients,
     /// The first layer's output delta of each review, `(reviews, units)`.
     pub(crate) first_deltas: Vec<f32>,
-    /// For each part of the row partition, the word index and review
-    /// position in the chunk, packed by [`pack_row_update`], of each
-    /// gradient row that part owns, in review order.
-    pub(crate) row_updates: Vec<Vec<u32>>,
-    /// Number of row updates in each block of [`BLOCK_ROWS`] first-layer
-    /// rows, all parts together.
-    pub(crate) block_counts: Vec<u32>,
 }
 
 /// The settings every chunk of one step shares besides the network and
@@ -152,102 +178,90 @@ pub(crate) struct StepJob {
     pub(crate) scale: f32,
 }
 
-/// Runs the forward and backward pass of every review in `chunk`.
+/// Runs the forward and backward pass of every review in `chunk`, given
+/// the two parts of each review's first-layer row sum, `(reviews, units)`
+/// each: the row sum is their sum, first part first.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
 pub(crate) fn backward_chunk(
-    network: &Network,
+    upper: Upper,
+    row_sums: [&[f32]; 2],
     split: &Split,
     chunk: &[usize],
     job: StepJob,
-    partition: &RowPartition,
     result: &mut ChunkResult,
 ) {
-    let mut workspace = Workspace::new(network);
-    result.reset(network, partition);
+    let mut workspace = Workspace::new(upper);
+    result.reset(upper);
     let objective = &job.objective;
+    let units = upper.first_bias.len();
+    let mut row_sum = vec![0.0; units];
+    let [first_sums, second_sums] = row_sums;
+    let parts = first_sums
+        .chunks_exact(units.max(1))
+        .zip(second_sums.chunks_exact(units.max(1)));
 
-    for (position, &sample) in chunk.iter().enumerate() {
-        if let Some(&next) = chunk.get(position + 2) {
-            prefetch(split.review(next));
-        }
+    for (&sample, (first, second)) in chunk.iter().zip(parts) {
+        row_sum
+            .iter_mut()
+            .zip(first.iter().zip(second))
+            .for_each(|(sum, (a, b))| *sum = a + b);
         let label = split.labels[sample];
-        let indices = split.review(sample);
         let mut mask = objective.dropout_mask(job.step, sample);
-        let logit = workspace.forward::<true>(network, indices, mask.as_mut());
+        let logit = workspace.forward::<true>(upper, &row_sum, mask.as_mut());
         let probability = sigmoid(logit);
         result
             .stats
             .add(review_stats(objective, probability, label));
 
         let delta = objective.loss.logit_gradient(probability, f32::from(label)) * job.scale;
-        workspace.backward(network, delta, &mut result.gradients);
+        workspace.backward(delta, &mut result.gradients);
         result.first_deltas.extend_from_slice(&workspace.delta);
-        for &index in indices {
-            if let Some(part) = partition.part_of(index) {
-                result.row_updates[part].push(pack_row_update(index, position));
-                result.block_counts[index as usize / BLOCK_ROWS] += 1;
-            }
-        }
     }
 }
 
 impl ChunkResult {
     /// Empties the buffers, keeping their memory, and zeroes the gradients.
-    fn reset(&mut self, network: &Network, partition: &RowPartition) {
+    fn reset(&mut self, upper: Upper) {
         self.stats = BatchStats::default();
-        let shapes_match = self.gradients.layers.len() == network.layers.len()
+        let shapes_match = self.gradients.layers.len() == upper.layers.len() + 1
             && self
                 .gradients
                 .layers
                 .iter()
-                .zip(&network.layers)
-                .all(|(gradient, layer)| gradient.bias.len() == layer.units());
+                .skip(1)
+                .zip(upper.layers)
+                .all(|(gradient, layer)| gradient.weights.raw_dim() == layer.weights.raw_dim())
+            && self
+                .gradients
+                .layers
+                .first()
+                .is_some_and(|first| first.bias.len() == upper.first_bias.len());
         if shapes_match {
             for layer in &mut self.gradients.layers {
                 layer.weights.fill(0.0);
                 layer.bias.fill(0.0);
             }
         } else {
-            self.gradients = small_gradients(network);
+            self.gradients = small_gradients(upper);
         }
         self.first_deltas.clear();
-        self.row_updates.resize_with(partition.parts(), Vec::new);
-        self.row_updates.iter_mut().for_each(Vec::clear);
-        self.block_counts.clear();
-        self.block_counts.resize(partition.block_count(), 0);
     }
 }
 
-/// Packs a word index and a review's position in its chunk (below
-/// [`CHUNK_REVIEWS`]) into one `u32`, halving the memory that row updates
-/// take. Vocabularies up to 2^26 words fit.
-#[inline(always)]
-pub(crate) fn pack_row_update(index: u32, position: usize) -> u32 {
-    (index << 6) | position as u32
-}
-
-/// Returns the word index and position packed by [`pack_row_update`].
-#[inline(always)]
-pub(crate) fn unpack_row_update(packed: u32) -> (u32, u32) {
-    (packed >> 6, packed & 63)
-}
-
-/// Gradients with every shape of `network` except an empty first-layer
-/// weight matrix, which chunks never fill.
-fn small_gradients(network: &Network) -> Gradients {
-    let layers = network
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(position, layer)| {
-            let rows = if position == 0 { 0 } else { layer.inputs() };
-            Dense {
-                weights: Array2::zeros((rows, layer.units())),
-                bias: Array1::zeros(layer.units()),
-            }
-        })
-        .collect();
-    Gradients { layers }
+/// Gradients with every shape of the network of `upper` except an empty
+/// first-layer weight matrix, which chunks never fill.
+fn small_gradients(upper: Upper) -> Gradients {
+    let first = Dense {
+        weights: Array2::zeros((0, upper.first_bias.len())),
+        bias: Array1::zeros(upper.first_bias.len()),
+    };
+    let later = upper.layers.iter().map(|layer| Dense {
+        weights: Array2::zeros(layer.weights.raw_dim()),
+        bias: Array1::zeros(layer.bias.raw_dim()),
+    });
+    Gradients {
+        layers: std::iter::once(first).chain(later).collect(),
+    }
 }
 
 fn review_stats(objective: &Objective, probability: f32, label: u8) -> BatchStats {
@@ -276,16 +290,16 @@ struct Workspace {
 }
 
 impl Workspace {
-    fn new(network: &Network) -> Self {
-        let hidden = network.layers.len().saturating_sub(1);
-        let activations: Vec<Vec<f32>> = network.layers[..hidden]
-            .iter()
-            .map(|layer| vec![0.0; layer.units()])
+    fn new(upper: Upper) -> Self {
+        let hidden = upper.layers.len();
+        let activations: Vec<Vec<f32>> = std::iter::once(upper.first_bias.len())
+            .chain(upper.layers.iter().map(Dense::units))
+            .take(hidden)
+            .map(|units| vec![0.0; units])
             .collect();
-        let transposed = network
+        let transposed = upper
             .layers
             .iter()
-            .skip(1)
             .map(|layer| layer.weights.t().iter().copied().collect())
             .collect();
         Self {
@@ -297,27 +311,34 @@ impl Workspace {
         }
     }
 
-    /// Runs the forward pass and returns the output logit. A training pass
-    /// (`TRAIN`) applies `dropout` and keeps the derivatives for
-    /// [`Self::backward`].
+    /// Runs the forward pass from the first layer's row sum `row_sum` (its
+    /// product with the multi-hot input) and returns the output logit. A
+    /// training pass (`TRAIN`) applies `dropout` and keeps the derivatives
+    /// for [`Self::backward`].
     #[inline(always)]
     fn forward<const TRAIN: bool>(
         &mut self,
-        network: &Network,
-        indices: &[u32],
+        upper: Upper,
+        row_sum: &[f32],
         mut dropout: Option<&mut DropoutMask>,
     ) -> f32 {
-        let activation = network.activation;
         let hidden = self.activations.len();
+        if hidden == 0 {
+            // The first layer is the output layer.
+            return upper.first_bias.first().copied().unwrap_or(0.0)
+                + row_sum.first().copied().unwrap_or(0.0);
+        }
+        let activation = upper.activation;
         for position in 0..hidden {
             let (before, current) = self.activations.split_at_mut(position);
             let output = &mut current[0];
-            layer_forward(
-                output,
-                &network.layers[position],
-                before.last().map(Vec::as_slice),
-                indices,
-            );
+            match before.last() {
+                None => output
+                    .iter_mut()
+                    .zip(upper.first_bias.iter().zip(row_sum))
+                    .for_each(|(o, (b, s))| *o = b + s),
+                Some(input) => layer_forward(output, &upper.layers[position - 1], Some(input), &[]),
+            }
             activation.apply(output);
             if TRAIN {
                 let derivatives = &mut self.derivatives[position];
@@ -333,12 +354,12 @@ impl Workspace {
         }
 
         let mut logit = [0.0];
-        if let Some(last) = network.layers.last() {
+        if let Some(last) = upper.layers.last() {
             layer_forward(
                 &mut logit,
                 last,
                 self.activations.last().map(Vec::as_slice),
-                indices,
+                &[],
             );
         }
         logit[0]
@@ -349,11 +370,11 @@ impl Workspace {
     /// layer's output delta in `self.delta`. Needs a training forward pass
     /// of the same review first.
     #[inline(always)]
-    fn backward(&mut self, network: &Network, delta: f32, gradients: &mut Gradients) {
+    fn backward(&mut self, delta: f32, gradients: &mut Gradients) {
         self.delta.clear();
         self.delta.push(delta);
 
-        for position in (0..network.layers.len()).rev() {
+        for position in (0..=self.activations.len()).rev() {
             let gradient = &mut gradients.layers[position];
             add_assign(
                 gradient.bias.as_slice_mut().unwrap_or_default(),
@@ -392,7 +413,7 @@ impl Workspace {
 /// order, so without this each review's indices arrive from main memory
 /// only when its row sum needs them.
 #[inline(always)]
-fn prefetch(indices: &[u32]) {
+pub(crate) fn prefetch(indices: &[u32]) {
     #[cfg(target_arch = "x86_64")]
     for line in indices.chunks(16) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -419,25 +440,29 @@ pub(crate) fn layer_forward(
         .for_each(|(o, b)| *o = *b);
     match input {
         Some(input) => dense_forward(output, layer, input),
-        None => gather_rows(output, layer, indices),
+        None => gather_rows(
+            output,
+            layer.weights.as_slice().unwrap_or_default(),
+            indices,
+            0,
+        ),
     }
 }
 
-/// Adds the first layer's weight rows of `indices` to `output`.
+/// Adds the rows of `indices` to `output`, where `weights` holds the rows
+/// from row `offset` on, `output.len()` values each. Rows outside
+/// `weights` are skipped.
 #[inline(always)]
-fn gather_rows(output: &mut [f32], first: &Dense, indices: &[u32]) {
+pub(crate) fn gather_rows(output: &mut [f32], weights: &[f32], indices: &[u32], offset: u32) {
     let units = output.len();
-    let Some(weights) = first.weights.as_slice() else {
-        return;
-    };
     // The classic recipe's 16 units fit one fixed-size array, which the
     // compiler keeps in registers for the whole review.
     if let Ok(output) = <&mut [f32; 16]>::try_from(&mut *output) {
-        gather_fixed(output, weights, indices);
+        gather_fixed(output, weights, indices, offset);
         return;
     }
     for &index in indices {
-        let start = index as usize * units;
+        let start = index.wrapping_sub(offset) as usize * units;
         if let Some(row) = weights.get(start..start + units) {
             add_assign(output, row);
         }
@@ -447,19 +472,24 @@ fn gather_rows(output: &mut [f32], first: &Dense, indices: &[u32]) {
 /// Sums the rows of `indices` into `output` with four independent
 /// accumulators, so consecutive additions do not wait on each other.
 #[inline(always)]
-fn gather_fixed<const UNITS: usize>(output: &mut [f32; UNITS], weights: &[f32], indices: &[u32]) {
+fn gather_fixed<const UNITS: usize>(
+    output: &mut [f32; UNITS],
+    weights: &[f32],
+    indices: &[u32],
+    offset: u32,
+) {
     let (rows, _) = weights.as_chunks::<UNITS>();
     let mut sums = [[0.0_f32; UNITS]; 4];
     let (groups, rest) = indices.as_chunks::<4>();
     for group in groups {
         for (sum, &index) in sums.iter_mut().zip(group) {
-            if let Some(row) = rows.get(index as usize) {
+            if let Some(row) = rows.get(index.wrapping_sub(offset) as usize) {
                 add_fixed(sum, row);
             }
         }
     }
     for &index in rest {
-        if let Some(row) = rows.get(index as usize) {
+        if let Some(row) = rows.get(index.wrapping_sub(offset) as usize) {
             add_fixed(&mut sums[0], row);
         }
     }

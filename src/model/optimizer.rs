@@ -153,6 +153,11 @@ impl OptimizerState {
         self.steps
     }
 
+    /// Counts `steps` steps taken without [`Self::begin_step`].
+    pub(crate) fn count_steps(&mut self, steps: u64) {
+        self.steps += steps;
+    }
+
     /// Counts a step and returns its update. `l2` adds the gradient of an
     /// L2 penalty, `2 l2 w`, to every weight's gradient.
     pub(crate) fn begin_step(&mut self, l2: f32) -> Update {

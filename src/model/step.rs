@@ -1,31 +1,148 @@
-//! One gradient step over a batch of reviews.
+//! Gradient steps over batches of reviews, on one or two threads.
 //!
-//! The backward pass runs in fixed chunks of reviews on all threads. The
-//! first layer's weight gradient is then summed row by row: each thread
-//! owns interleaved blocks of rows and adds the deltas of its rows in
-//! review order, so every sum is bit-identical on any number of threads.
-//! In [`train_step`] the same thread then applies RMSprop to its rows while
-//! they are still in its cache.
+//! The first layer's rows are cut into two parts ([`RowSplit`]). A step
+//! runs in three phases with a barrier after the first two:
+//! 1. Each part sums its rows for every review of the batch.
+//! 2. Chunks of [`CHUNK_REVIEWS`] reviews run the rest of the forward and
+//!    backward pass from those sums, on alternate threads.
+//! 3. Each part adds the reviews' deltas to its rows in review order and
+//!    updates them. One thread also sums the chunks' gradients of the
+//!    later layers in chunk order and updates those layers.
+//!
+//! A part's rows belong to one thread for a whole call, so phase 3 of a
+//! step and phase 1 of the next follow without a barrier. Every sum has a
+//! fixed order, so results are bit-identical on one thread or two.
 
-use multiversion::multiversion;
-use rayon::prelude::*;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::backprop::{
-    BatchStats, CHUNK_REVIEWS, ChunkResult, Gradients, StepJob, add_row, backward_chunk,
-    unpack_row_update,
-};
-use super::network::{Dense, Network};
+use super::backprop::{BatchStats, CHUNK_REVIEWS, ChunkResult, Gradients, StepJob};
+use super::barrier::{BreakOnPanic, Broken, SpinBarrier};
+use super::network::Network;
 use super::objective::Objective;
-use super::optimizer::{OptimizerState, slot_layers, update_array};
-use super::partition::{BLOCK_ROWS, RowPartition};
+use super::optimizer::OptimizerState;
+use super::parts::{PartRows, gather_part, scatter_part};
+use super::row_split::{PARTS, RowSplit};
 use super::update::Update;
+use super::upper::UpperParams;
 use crate::data::Split;
 
+/// Buffers of [`train_batches`], kept between calls so that a step
+/// allocates nothing once they have grown.
+#[derive(Default)]
+pub struct StepScratch {
+    /// Gradients shaped like the network, all zeros between steps.
+    gradients: Gradients,
+    chunks: Vec<ChunkResult>,
+    sums: [Vec<f32>; PARTS],
+}
+
+impl StepScratch {
+    pub fn new(network: &Network) -> Self {
+        Self {
+            gradients: Gradients::zeros_like(network),
+            ..Self::default()
+        }
+    }
+
+    /// Gradients, which are all zeros between steps.
+    pub fn gradients(&self) -> &Gradients {
+        &self.gradients
+    }
+}
+
+/// Trains `network` on one batch: computes the gradient of `objective`
+/// over `samples` (review numbers in `split`) and applies one update of
+/// `optimizer` to every parameter. Returns the batch's loss and accuracy,
+/// measured with the weights before the update, as Keras reports them.
+pub fn train_step(
+    network: &mut Network,
+    optimizer: &mut OptimizerState,
+    objective: &Objective,
+    split: &Split,
+    samples: &[usize],
+    scratch: &mut StepScratch,
+) -> BatchStats {
+    let mut stats = BatchStats::default();
+    let batch_size = samples.len().max(1);
+    let mut keep = |_, batch_stats| {
+        stats = batch_stats;
+        ControlFlow::Continue(())
+    };
+    let batches = Batches {
+        samples,
+        batch_size,
+    };
+    train_batches(
+        network, optimizer, objective, split, batches, scratch, &mut keep,
+    );
+    stats
+}
+
+/// The batches of one call: `samples` cut into runs of `batch_size`, the
+/// last one shorter.
+#[derive(Clone, Copy, Debug)]
+pub struct Batches<'a> {
+    pub samples: &'a [usize],
+    pub batch_size: usize,
+}
+
+impl<'a> Batches<'a> {
+    fn len(&self) -> usize {
+        self.samples.len().div_ceil(self.batch_size.max(1))
+    }
+
+    pub(crate) fn get(&self, number: usize) -> &'a [usize] {
+        let size = self.batch_size.max(1);
+        let start = (number * size).min(self.samples.len());
+        let end = (start + size).min(self.samples.len());
+        &self.samples[start..end]
+    }
+}
+
+/// Trains `network` on each of `batches` in turn, one step of `optimizer`
+/// each. After each step, `after_step` gets the step's number in this call
+/// and the batch's statistics, and stops the training by returning
+/// `Break`. It runs on the calling thread.
+pub fn train_batches(
+    network: &mut Network,
+    optimizer: &mut OptimizerState,
+    objective: &Objective,
+    split: &Split,
+    batches: Batches,
+    scratch: &mut StepScratch,
+    after_step: &mut dyn FnMut(usize, BatchStats) -> ControlFlow<()>,
+) {
+    if scratch.gradients.layers.len() != network.layers.len() {
+        scratch.gradients = Gradients::zeros_like(network);
+    }
+    let mode = Mode::Apply {
+        optimizer: optimizer.optimizer,
+        first_step: optimizer.steps(),
+    };
+    let slots = &mut optimizer.slots;
+    let done = run(
+        Run {
+            network,
+            slots,
+            gradients: &mut scratch.gradients,
+            mode,
+            objective,
+            split,
+            batches,
+        },
+        &mut scratch.chunks,
+        &mut scratch.sums,
+        after_step,
+    );
+    optimizer.count_steps(done as u64);
+}
+
 /// Adds the gradient of `objective` over `samples` (review numbers in
-/// `split`) to `gradients`, and returns the batch's loss and accuracy,
-/// measured with the weights before any update, as Keras reports them.
+/// `split`) to `gradients`, and returns the batch's loss and accuracy.
 /// `step` is the step number that seeds the dropout masks; the first step
-/// of a run is 0.
+/// of a run is 0. The sums are those of [`train_step`].
 pub fn accumulate_gradients(
     network: &Network,
     objective: &Objective,
@@ -34,26 +151,31 @@ pub fn accumulate_gradients(
     samples: &[usize],
     gradients: &mut Gradients,
 ) -> BatchStats {
-    let partition = partition_for(network, split);
-    let partition = &partition;
-    let mut chunks = Vec::new();
-    let job = step_job(objective, step, samples);
-    backward_chunks(network, split, samples, job, partition, &mut chunks);
-    let mut stats = add_small_gradients(gradients, &chunks);
-    stats.add_penalty(objective.penalty(network));
-    if let Some(first) = gradients.layers.first_mut() {
-        let units = first.units();
-        if let Some(flat) = first.weights.as_slice_mut() {
-            let parts = distribute_blocks(flat, units, partition);
-            parts
-                .into_par_iter()
-                .enumerate()
-                .for_each(|(part, mut blocks)| {
-                    scatter_part(&mut blocks, part, partition, &chunks, units);
-                });
-        }
-    }
-    add_penalty_gradients(network, objective, gradients);
+    let mut network = network.clone();
+    let mut stats = BatchStats::default();
+    let mut keep = |_, batch_stats| {
+        stats = batch_stats;
+        ControlFlow::Continue(())
+    };
+    let batches = Batches {
+        samples,
+        batch_size: samples.len().max(1),
+    };
+    run(
+        Run {
+            network: &mut network,
+            slots: &mut [],
+            gradients,
+            mode: Mode::Keep { step },
+            objective,
+            split,
+            batches,
+        },
+        &mut Vec::new(),
+        &mut Default::default(),
+        &mut keep,
+    );
+    add_penalty_gradients(&network, objective, gradients);
     stats
 }
 
@@ -70,366 +192,269 @@ fn add_penalty_gradients(network: &Network, objective: &Objective, gradients: &m
     }
 }
 
-/// Returns the partition of the first layer's rows, one part per thread of
-/// the current pool.
-fn partition_for(network: &Network, split: &Split) -> RowPartition {
-    RowPartition::balanced(split, network.inputs(), rayon::current_num_threads())
+/// What a step does with its gradients.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Mode {
+    /// Updates the parameters with `optimizer`, whose steps so far number
+    /// `first_step`.
+    Apply {
+        optimizer: super::optimizer::Optimizer,
+        first_step: u64,
+    },
+    /// Keeps the gradients of one step numbered `step`.
+    Keep { step: u64 },
 }
 
-fn step_job(objective: &Objective, step: u64, samples: &[usize]) -> StepJob {
-    StepJob {
-        objective: *objective,
-        step,
-        scale: 1.0 / samples.len().max(1) as f32,
-    }
-}
-
-/// Buffers of [`train_step`], kept between steps so that a step allocates
-/// nothing once they have grown.
-#[derive(Default)]
-pub struct StepScratch {
-    /// Gradients shaped like the network, all zeros between steps. The
-    /// first layer's weight gradient is summed block by block in `parts`
-    /// instead, so its matrix here stays zero.
-    gradients: Gradients,
-    chunks: Vec<ChunkResult>,
-    parts: Vec<PartScratch>,
-    /// The row partition of the split whose indices start at the address
-    /// kept beside it, worked out on its first step.
-    partition: Option<(RowPartition, usize)>,
-}
-
-impl StepScratch {
-    pub fn new(network: &Network) -> Self {
-        Self {
-            gradients: Gradients::zeros_like(network),
-            chunks: Vec::new(),
-            parts: Vec::new(),
-            partition: None,
+impl Mode {
+    /// Number of step `number` of this call in the run.
+    fn step(self, number: usize) -> u64 {
+        match self {
+            Self::Apply { first_step, .. } => first_step + number as u64,
+            Self::Keep { step } => step + number as u64,
         }
     }
 
-    /// Gradients, which are all zeros between steps.
-    pub fn gradients(&self) -> &Gradients {
-        &self.gradients
+    /// The update of step `number`, or `None` when gradients are kept.
+    pub(crate) fn update(self, number: usize, l2: f32) -> Option<Update> {
+        match self {
+            Self::Apply { optimizer, .. } => {
+                Some(Update::new(optimizer, self.step(number) + 1, 2.0 * l2))
+            }
+            Self::Keep { .. } => None,
+        }
     }
 }
 
-/// Trains `network` on one batch: computes the gradient of `objective`
-/// over `samples` and applies one update of `optimizer` to every
-/// parameter. Returns the batch's loss and accuracy before the update.
-pub fn train_step(
-    network: &mut Network,
-    optimizer: &mut OptimizerState,
-    objective: &Objective,
-    split: &Split,
-    samples: &[usize],
-    scratch: &mut StepScratch,
-) -> BatchStats {
-    let StepScratch {
-        gradients,
-        chunks,
-        parts,
-        partition,
-    } = scratch;
-    let address = split.indices.as_ptr() as usize;
-    let partition = match partition {
-        Some((kept, kept_address))
-            if *kept_address == address
-                && kept.parts() == rayon::current_num_threads()
-                && kept.block_count() == network.inputs().div_ceil(BLOCK_ROWS) =>
-        {
-            kept
-        }
-        _ => &partition.insert((partition_for(network, split), address)).0,
-    };
-    let job = step_job(objective, optimizer.steps(), samples);
-    backward_chunks(network, split, samples, job, partition, chunks);
-    let chunks = &chunks[..samples.len().div_ceil(CHUNK_REVIEWS)];
-    let mut stats = add_small_gradients(gradients, chunks);
-    stats.add_penalty(objective.penalty(network));
-    let update = optimizer.begin_step(objective.l2);
-
-    let layers = network.layers.iter_mut().zip(&mut gradients.layers);
-    for (position, (layer, gradient)) in layers.enumerate() {
-        let (first, second) = slot_layers(&mut optimizer.slots, position);
-        let (first_weights, first_bias) = first.map(split_dense).unzip();
-        let (second_weights, second_bias) = second.map(split_dense).unzip();
-        if position == 0 {
-            let slots = [first_weights, second_weights];
-            update_first_weights(update, layer, slots, partition, chunks, parts);
-        } else {
-            update_array(
-                update,
-                &mut layer.weights,
-                [first_weights, second_weights],
-                &mut gradient.weights,
-            );
-        }
-        update_array(
-            update.without_decay(),
-            &mut layer.bias,
-            [first_bias, second_bias],
-            &mut gradient.bias,
-        );
-    }
-    stats
+/// Everything one call trains with.
+struct Run<'a> {
+    network: &'a mut Network,
+    slots: &'a mut [Gradients],
+    /// Where the gradients are summed; zeros on entry.
+    gradients: &'a mut Gradients,
+    mode: Mode,
+    objective: &'a Objective,
+    split: &'a Split,
+    batches: Batches<'a>,
 }
 
-fn split_dense(layer: &mut Dense) -> (&mut ndarray::Array2<f32>, &mut ndarray::Array1<f32>) {
-    (&mut layer.weights, &mut layer.bias)
+/// What the threads of one call share. Each buffer is written in one phase
+/// and read in the next, after a barrier, so its lock never waits.
+pub(crate) struct Shared<'a> {
+    pub(crate) split: &'a Split,
+    pub(crate) rows: RowSplit,
+    pub(crate) units: usize,
+    pub(crate) batches: Batches<'a>,
+    pub(crate) mode: Mode,
+    pub(crate) objective: &'a Objective,
+    /// Each part's row sums of the current batch, `(reviews, units)`.
+    pub(crate) sums: [RwLock<Vec<f32>>; PARTS],
+    /// Each part's sum of squared weights, for the L2 penalty.
+    pub(crate) squares: [Mutex<f64>; PARTS],
+    pub(crate) chunks: Vec<RwLock<ChunkResult>>,
+    upper: RwLock<UpperParams<'a>>,
+    barrier: SpinBarrier,
+    stop: AtomicBool,
 }
 
-/// Runs the backward pass of `samples` in chunks of [`CHUNK_REVIEWS`],
-/// filling the first `samples.len().div_ceil(CHUNK_REVIEWS)` of `chunks`.
-fn backward_chunks(
-    network: &Network,
-    split: &Split,
-    samples: &[usize],
-    job: StepJob,
-    partition: &RowPartition,
+/// Locks a buffer for reading; a lock poisoned by a panic elsewhere still
+/// gives its data, since that panic ends the call anyway.
+pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs every batch and returns the number of steps taken.
+fn run(
+    run: Run,
     chunks: &mut Vec<ChunkResult>,
-) {
-    let needed = samples.len().div_ceil(CHUNK_REVIEWS);
-    if chunks.len() < needed {
-        chunks.resize_with(needed, ChunkResult::default);
-    }
-    samples
-        .par_chunks(CHUNK_REVIEWS)
-        .zip(chunks[..needed].par_iter_mut())
-        .for_each(|(chunk, result)| backward_chunk(network, split, chunk, job, partition, result));
-}
-
-/// Adds the chunks' gradients of all parameters but the first layer's
-/// weights, in chunk order, and returns the batch's statistics.
-fn add_small_gradients(gradients: &mut Gradients, chunks: &[ChunkResult]) -> BatchStats {
-    let mut stats = BatchStats::default();
-    for chunk in chunks {
-        stats.add(chunk.stats);
-        let layers = gradients.layers.iter_mut().zip(&chunk.gradients.layers);
-        for (position, (target, partial)) in layers.enumerate() {
-            if position > 0 {
-                target.weights += &partial.weights;
-            }
-            target.bias += &partial.bias;
-        }
-    }
-    stats
-}
-
-/// Scratch space of one part of the first layer's update.
-#[derive(Default)]
-pub(crate) struct PartScratch {
-    /// The part's row updates of all chunks, grouped by block and in
-    /// review order within a block, each packed by [`pack_update`].
-    sorted: Vec<u32>,
-    /// End of each block's updates in `sorted`.
-    block_ends: Vec<usize>,
-    /// Next free slot of each block in `sorted` while sorting.
-    next: Vec<usize>,
-    /// Gradient of one block, `(BLOCK_ROWS, units)`.
-    block_gradient: Vec<f32>,
-}
-
-fn update_first_weights(
-    update: Update,
-    layer: &mut Dense,
-    slots: [Option<&mut ndarray::Array2<f32>>; 2],
-    partition: &RowPartition,
-    chunks: &[ChunkResult],
-    scratch: &mut Vec<PartScratch>,
-) {
-    let units = layer.units();
-    let Some(weights) = layer.weights.as_slice_mut() else {
-        return;
+    sums: &mut [Vec<f32>; PARTS],
+    after_step: &mut dyn FnMut(usize, BatchStats) -> ControlFlow<()>,
+) -> usize {
+    let Run {
+        network,
+        slots,
+        gradients,
+        mode,
+        objective,
+        split,
+        batches,
+    } = run;
+    let rows = RowSplit::balanced(split, network.inputs());
+    let units = network.layers.first().map_or(0, |first| first.units());
+    let Some((parts, upper)) = UpperParams::split(network, slots, gradients, rows) else {
+        return 0;
     };
-    if scratch.len() < partition.parts() {
-        scratch.resize_with(partition.parts(), PartScratch::default);
+    let chunk_count = batches
+        .batch_size
+        .min(batches.samples.len())
+        .div_ceil(CHUNK_REVIEWS);
+    if chunks.len() < chunk_count {
+        chunks.resize_with(chunk_count, ChunkResult::default);
     }
-    let [first, second] = slots.map(|slot| {
-        let values = slot
-            .and_then(|slot| slot.as_slice_mut())
-            .unwrap_or_default();
-        distribute_blocks(values, units, partition)
-    });
-    let weight_parts = distribute_blocks(weights, units, partition);
+    let threads = rayon::current_num_threads().clamp(1, PARTS);
+    let shared = Shared {
+        split,
+        rows,
+        units,
+        batches,
+        mode,
+        objective,
+        sums: sums.each_mut().map(|sum| RwLock::new(std::mem::take(sum))),
+        squares: Default::default(),
+        chunks: chunks.drain(..).map(RwLock::new).collect(),
+        upper: RwLock::new(upper),
+        barrier: SpinBarrier::new(threads),
+        stop: AtomicBool::new(false),
+    };
 
-    weight_parts
-        .into_par_iter()
-        .zip(first)
-        .zip(second)
-        .zip(scratch[..partition.parts()].par_iter_mut())
-        .enumerate()
-        .for_each(
-            |(part, (((mut weights, mut first), mut second), scratch))| {
-                sort_updates(scratch, part, partition, chunks, weights.len());
-                let rows = PartRows {
-                    weights: &mut weights,
-                    first: &mut first,
-                    second: &mut second,
-                };
-                update_part(update, rows, scratch, chunks, units);
-            },
+    let mut done = 0;
+    let mut leader = Leader {
+        after_step,
+        done: &mut done,
+    };
+    if threads == 1 || batches.len() == 0 {
+        let mut parts = parts;
+        let _ = work(&shared, &mut parts, 0, 1, Some(&mut leader));
+    } else {
+        let [first, second] = parts;
+        std::thread::scope(|scope| {
+            let helper = scope.spawn(|| {
+                let _guard = BreakOnPanic(&shared.barrier);
+                let _ = work(&shared, &mut [second], 1, 2, None);
+            });
+            let guard = BreakOnPanic(&shared.barrier);
+            if work(&shared, &mut [first], 0, 2, Some(&mut leader)).is_err() {
+                shared.barrier.break_it();
+            }
+            drop(guard);
+            if helper.join().is_err() {
+                shared.barrier.break_it();
+            }
+        });
+    }
+
+    let Shared {
+        sums: shared_sums,
+        chunks: shared_chunks,
+        ..
+    } = shared;
+    *sums = shared_sums.map(|sum| sum.into_inner().unwrap_or_else(|error| error.into_inner()));
+    chunks.extend(shared_chunks.into_iter().map(|chunk| {
+        chunk
+            .into_inner()
+            .unwrap_or_else(|error| error.into_inner())
+    }));
+    done
+}
+
+/// The calling thread's duties besides its part: summing each step's
+/// results, updating the later layers, and asking whether to go on.
+struct Leader<'a, 'b> {
+    after_step: &'a mut dyn FnMut(usize, BatchStats) -> ControlFlow<()>,
+    done: &'b mut usize,
+}
+
+impl Leader<'_, '_> {
+    fn finish_step(&mut self, shared: &Shared, number: usize) {
+        let batch = shared.batches.get(number);
+        let chunks = &shared.chunks[..batch.len().div_ceil(CHUNK_REVIEWS)];
+        let mut upper = write(&shared.upper);
+        let mut stats = upper.add_chunks(chunks.iter().map(read));
+        if shared.objective.l2 != 0.0 {
+            let squares: f64 = shared.squares.iter().map(|part| *lock(part)).sum();
+            let squares = squares + upper.squares();
+            stats.add_penalty(f64::from(shared.objective.l2) * squares);
+        }
+        if let Some(update) = shared.mode.update(number, shared.objective.l2) {
+            upper.apply(update);
+        }
+        drop(upper);
+        *self.done = number + 1;
+        if (self.after_step)(number, stats).is_break() {
+            shared.stop.store(true, Ordering::Release);
+        }
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The loop of one thread: `thread` of `threads`, owning `parts`.
+fn work(
+    shared: &Shared,
+    parts: &mut [PartRows],
+    thread: usize,
+    threads: usize,
+    mut leader: Option<&mut Leader>,
+) -> Result<(), Broken> {
+    let steps = shared.batches.len();
+    if steps == 0 {
+        return Ok(());
+    }
+    for part in parts.iter_mut() {
+        gather_part(shared, part, 0);
+    }
+    for number in 0..steps {
+        shared.barrier.wait()?;
+        if shared.stop.load(Ordering::Acquire) {
+            break;
+        }
+        backward_chunks(shared, number, thread, threads);
+        shared.barrier.wait()?;
+        if let Some(leader) = leader.as_deref_mut() {
+            leader.finish_step(shared, number);
+        }
+        for part in parts.iter_mut() {
+            scatter_part(shared, part, number);
+        }
+        if number + 1 < steps {
+            for part in parts.iter_mut() {
+                gather_part(shared, part, number + 1);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Phase 2: the forward and backward pass of this thread's chunks of step
+/// `number`, chunk `thread`, `thread + threads` and so on.
+fn backward_chunks(shared: &Shared, number: usize, thread: usize, threads: usize) {
+    let batch = shared.batches.get(number);
+    let job = StepJob {
+        objective: *shared.objective,
+        step: shared.mode.step(number),
+        scale: 1.0 / batch.len().max(1) as f32,
+    };
+    let upper = read(&shared.upper);
+    let [first, second] = &shared.sums;
+    let (first, second) = (read(first), read(second));
+    let units = shared.units;
+    let chunks = batch.chunks(CHUNK_REVIEWS).enumerate();
+    for (number, chunk) in chunks.skip(thread).step_by(threads.max(1)) {
+        let start = number * CHUNK_REVIEWS * units;
+        let end = start + chunk.len() * units;
+        let (Some(first), Some(second), Some(result)) = (
+            first.get(start..end),
+            second.get(start..end),
+            shared.chunks.get(number),
+        ) else {
+            continue;
+        };
+        super::backprop::backward_chunk(
+            upper.view(),
+            [first, second],
+            shared.split,
+            chunk,
+            job,
+            &mut write(result),
         );
-}
-
-/// One part's blocks of the first layer's weights and of the optimizer's
-/// values for them. A slot the optimizer does not keep has no blocks.
-struct PartRows<'a, 'b> {
-    weights: &'a mut [&'b mut [f32]],
-    first: &'a mut [&'b mut [f32]],
-    second: &'a mut [&'b mut [f32]],
-}
-
-/// Splits a flat `(rows, units)` matrix into blocks of [`BLOCK_ROWS`] rows
-/// and hands each block to its part, in increasing order.
-fn distribute_blocks<'a, T>(
-    flat: &'a mut [T],
-    units: usize,
-    partition: &RowPartition,
-) -> Vec<Vec<&'a mut [T]>> {
-    let mut parts: Vec<Vec<&mut [T]>> = (0..partition.parts()).map(|_| Vec::new()).collect();
-    for (block, rows) in (0..).zip(flat.chunks_mut((BLOCK_ROWS * units).max(1))) {
-        if let Some(part) = partition.part_of(block * BLOCK_ROWS as u32) {
-            parts[part].push(rows);
-        }
-    }
-    parts
-}
-
-// A packed update keeps 6 bits for the position and 6 for the row.
-const _: () = assert!(CHUNK_REVIEWS <= 64 && BLOCK_ROWS <= 64);
-
-/// Packs a row update: the chunk, the review's position in the chunk (below
-/// [`CHUNK_REVIEWS`]) and the row within its block (below [`BLOCK_ROWS`]).
-fn pack_update(chunk: usize, position: u32, row: usize) -> u32 {
-    ((chunk as u32) << 12) | (position << 6) | row as u32
-}
-
-fn unpack_update(packed: u32) -> (usize, usize, usize) {
-    (
-        (packed >> 12) as usize,
-        ((packed >> 6) & 63) as usize,
-        (packed & 63) as usize,
-    )
-}
-
-/// Groups part `part`'s row updates by block with a counting sort, whose
-/// counts the backward pass made, which keeps them in review order within
-/// each block.
-fn sort_updates(
-    scratch: &mut PartScratch,
-    part: usize,
-    partition: &RowPartition,
-    chunks: &[ChunkResult],
-    blocks: usize,
-) {
-    let PartScratch {
-        sorted,
-        block_ends,
-        next,
-        ..
-    } = scratch;
-    block_ends.clear();
-    next.clear();
-    let mut total = 0;
-    for &global in partition.blocks_of(part).iter().take(blocks) {
-        let count: u32 = chunks
-            .iter()
-            .filter_map(|chunk| chunk.block_counts.get(global as usize))
-            .sum();
-        next.push(total);
-        total += count as usize;
-        block_ends.push(total);
-    }
-
-    sorted.clear();
-    sorted.resize(total, 0);
-    for (chunk_number, chunk) in chunks.iter().enumerate() {
-        for &packed in &chunk.row_updates[part] {
-            let (index, position) = unpack_row_update(packed);
-            if let Some(slot) = next.get_mut(partition.block_in_part(index)) {
-                sorted[*slot] = pack_update(chunk_number, position, index as usize % BLOCK_ROWS);
-                *slot += 1;
-            }
-        }
-    }
-}
-
-/// Sums each block's gradient in a small buffer, then applies RMSprop to the
-/// block's rows.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
-fn update_part(
-    update: Update,
-    rows: PartRows,
-    scratch: &mut PartScratch,
-    chunks: &[ChunkResult],
-    units: usize,
-) {
-    let PartRows {
-        weights,
-        first,
-        second,
-    } = rows;
-    let PartScratch {
-        sorted,
-        block_ends,
-        block_gradient,
-        ..
-    } = scratch;
-    block_gradient.clear();
-    block_gradient.resize(BLOCK_ROWS * units, 0.0);
-    let mut start = 0;
-
-    let blocks = weights.iter_mut().zip(block_ends.iter()).enumerate();
-    for (block, (weights, &end)) in blocks {
-        for &packed in &sorted[start..end] {
-            let (chunk, position, row) = unpack_update(packed);
-            let delta_start = position * units;
-            let delta = &chunks[chunk].first_deltas[delta_start..delta_start + units];
-            add_row(&mut block_gradient[row * units..(row + 1) * units], delta);
-        }
-        start = end;
-
-        // Rows without a delta have a zero gradient (plus the L2 term),
-        // for which the update still changes the optimizer's values, as
-        // Keras does: RMSprop multiplies the velocity by rho. One pass over
-        // the whole block, without a branch per row, is faster than
-        // skipping them.
-        let length = weights.len();
-        let first = first.get_mut(block).map_or(&mut [][..], |rows| &mut **rows);
-        let second = second
-            .get_mut(block)
-            .map_or(&mut [][..], |rows| &mut **rows);
-        update.apply(weights, first, second, &mut block_gradient[..length]);
-    }
-}
-
-/// Adds the first-layer deltas of part `part`'s rows, chunk by chunk in
-/// review order, into the full gradient matrix `blocks`.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
-fn scatter_part(
-    blocks: &mut [&mut [f32]],
-    part: usize,
-    partition: &RowPartition,
-    chunks: &[ChunkResult],
-    units: usize,
-) {
-    for chunk in chunks {
-        for &packed in &chunk.row_updates[part] {
-            let (index, position) = unpack_row_update(packed);
-            let block = partition.block_in_part(index);
-            let start = (index as usize % BLOCK_ROWS) * units;
-            let delta_start = position as usize * units;
-            let (Some(rows), Some(delta)) = (
-                blocks.get_mut(block),
-                chunk.first_deltas.get(delta_start..delta_start + units),
-            ) else {
-                continue;
-            };
-            if let Some(target) = rows.get_mut(start..start + units) {
-                add_row(target, delta);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 //! One training run, epoch by epoch, on the calling thread.
 
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -11,7 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use super::events::{EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent};
 use crate::data::Dataset;
 use crate::model::{
-    BatchStats, Network, Objective, Optimizer, OptimizerState, StepScratch, evaluate, train_step,
+    BatchStats, Batches, Network, Objective, Optimizer, OptimizerState, StepScratch, evaluate,
+    train_batches,
 };
 
 /// Trains one run and sends its events to `emit`; the last event is always
@@ -89,22 +91,16 @@ fn train_epochs(
         training.shuffle(&mut rng);
         let mut epoch_stats = BatchStats::default();
 
-        for (batch, samples) in training.chunks(config.batch_size).enumerate() {
-            if cancel.load(Ordering::Relaxed) {
-                return Ok(TrainEvent::Cancelled {
-                    epochs_done: epoch - 1,
-                });
-            }
-            let stats = train_step(
-                &mut network,
-                &mut optimizer,
-                &objective,
-                &dataset.train,
-                samples,
-                &mut scratch,
-            );
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(TrainEvent::Cancelled {
+                epochs_done: epoch - 1,
+            });
+        }
+        let mut stopped = None;
+        let mut after_step = |batch: usize, stats: BatchStats| {
             if !stats.loss_sum.is_finite() {
-                return Err(diverged(epoch, batch + 1, config));
+                stopped = Some(Err(diverged(epoch, batch + 1, config)));
+                return ControlFlow::Break(());
             }
             epoch_stats.add(stats);
             emit(TrainEvent::Progress {
@@ -112,6 +108,29 @@ fn train_epochs(
                 batch: batch + 1,
                 batches,
             });
+            if cancel.load(Ordering::Relaxed) && batch + 1 < batches {
+                stopped = Some(Ok(TrainEvent::Cancelled {
+                    epochs_done: epoch - 1,
+                }));
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        };
+        let epoch_batches = Batches {
+            samples: &training,
+            batch_size: config.batch_size,
+        };
+        train_batches(
+            &mut network,
+            &mut optimizer,
+            &objective,
+            &dataset.train,
+            epoch_batches,
+            &mut scratch,
+            &mut after_step,
+        );
+        if let Some(stopped) = stopped {
+            return stopped;
         }
 
         let validation_stats = (!validation.is_empty())
