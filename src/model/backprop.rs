@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use super::network::{Dense, Network, sigmoid};
 use super::objective::{DropoutMask, Objective};
+use super::parted::Row;
 use super::recipe::Activation;
 use crate::data::Split;
 
@@ -120,7 +121,7 @@ fn evaluate_chunk(
             prefetch(split.review(next));
         }
         row_sum.fill(0.0);
-        gather_rows(&mut row_sum, weights, split.review(sample), 0);
+        gather_rows(&mut row_sum, weights, split.review(sample));
         let logit = workspace.forward::<false>(upper, &row_sum, None);
         stats.add(review_stats(
             objective,
@@ -393,13 +394,11 @@ impl Workspace {
             // the layer below, summed as rows of the transposed weights.
             self.previous_delta.clear();
             self.previous_delta.resize(input.len(), 0.0);
-            let rows = self.transposed[position - 1].chunks_exact(input.len().max(1));
-            for (row, &d) in rows.zip(&self.delta) {
-                self.previous_delta
-                    .iter_mut()
-                    .zip(row)
-                    .for_each(|(p, w)| *p += d * w);
-            }
+            add_scaled_rows(
+                &mut self.previous_delta,
+                &self.delta,
+                &self.transposed[position - 1],
+            );
             self.previous_delta
                 .iter_mut()
                 .zip(&self.derivatives[position - 1])
@@ -413,9 +412,9 @@ impl Workspace {
 /// order, so without this each review's indices arrive from main memory
 /// only when its row sum needs them.
 #[inline(always)]
-pub(crate) fn prefetch(indices: &[u32]) {
+pub(crate) fn prefetch<T>(indices: &[T]) {
     #[cfg(target_arch = "x86_64")]
-    for line in indices.chunks(16) {
+    for line in indices.chunks(64 / std::mem::size_of::<T>().max(1)) {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
         // SAFETY: SSE is part of every x86_64 CPU, and a prefetch only
         // warms the cache: it cannot fault, even on a bad address.
@@ -444,52 +443,49 @@ pub(crate) fn layer_forward(
             output,
             layer.weights.as_slice().unwrap_or_default(),
             indices,
-            0,
         ),
     }
 }
 
-/// Adds the rows of `indices` to `output`, where `weights` holds the rows
-/// from row `offset` on, `output.len()` values each. Rows outside
-/// `weights` are skipped.
+/// Adds the rows `rows` of the flat matrix `weights` to `output`, whose
+/// length is the row length. Rows outside `weights` are skipped.
 #[inline(always)]
-pub(crate) fn gather_rows(output: &mut [f32], weights: &[f32], indices: &[u32], offset: u32) {
+pub(crate) fn gather_rows<R: Row>(output: &mut [f32], weights: &[f32], rows: &[R]) {
     let units = output.len();
     // The classic recipe's 16 units fit one fixed-size array, which the
     // compiler keeps in registers for the whole review.
     if let Ok(output) = <&mut [f32; 16]>::try_from(&mut *output) {
-        gather_fixed(output, weights, indices, offset);
+        gather_fixed(output, weights, rows);
         return;
     }
-    for &index in indices {
-        let start = index.wrapping_sub(offset) as usize * units;
+    for &row in rows {
+        let start = row.get() * units;
         if let Some(row) = weights.get(start..start + units) {
             add_assign(output, row);
         }
     }
 }
 
-/// Sums the rows of `indices` into `output` with four independent
-/// accumulators, so consecutive additions do not wait on each other.
+/// Sums the rows `rows` into `output` with four independent accumulators,
+/// so consecutive additions do not wait on each other.
 #[inline(always)]
-fn gather_fixed<const UNITS: usize>(
+fn gather_fixed<const UNITS: usize, R: Row>(
     output: &mut [f32; UNITS],
     weights: &[f32],
-    indices: &[u32],
-    offset: u32,
+    rows: &[R],
 ) {
-    let (rows, _) = weights.as_chunks::<UNITS>();
+    let (matrix, _) = weights.as_chunks::<UNITS>();
     let mut sums = [[0.0_f32; UNITS]; 4];
-    let (groups, rest) = indices.as_chunks::<4>();
+    let (groups, rest) = rows.as_chunks::<4>();
     for group in groups {
-        for (sum, &index) in sums.iter_mut().zip(group) {
-            if let Some(row) = rows.get(index.wrapping_sub(offset) as usize) {
+        for (sum, &row) in sums.iter_mut().zip(group) {
+            if let Some(row) = matrix.get(row.get()) {
                 add_fixed(sum, row);
             }
         }
     }
-    for &index in rest {
-        if let Some(row) = rows.get(index.wrapping_sub(offset) as usize) {
+    for &row in rest {
+        if let Some(row) = matrix.get(row.get()) {
             add_fixed(&mut sums[0], row);
         }
     }
@@ -505,11 +501,27 @@ fn dense_forward(output: &mut [f32], layer: &Dense, input: &[f32]) {
     let Some(weights) = layer.weights.as_slice() else {
         return;
     };
-    for (row, &value) in weights.chunks_exact(output.len().max(1)).zip(input) {
-        output
-            .iter_mut()
-            .zip(row)
-            .for_each(|(o, w)| *o += value * w);
+    add_scaled_rows(output, input, weights);
+}
+
+/// Adds `scales[i] · rows[i]` to `target` for each row `i` of the flat
+/// `rows`, in order. For 16 units the sum stays in registers throughout,
+/// instead of a store and a load per row.
+#[inline(always)]
+fn add_scaled_rows(target: &mut [f32], scales: &[f32], rows: &[f32]) {
+    if let Ok(target) = <&mut [f32; 16]>::try_from(&mut *target) {
+        let mut sum = *target;
+        let (rows, _) = rows.as_chunks::<16>();
+        for (row, &scale) in rows.iter().zip(scales) {
+            for unit in 0..16 {
+                sum[unit] += scale * row[unit];
+            }
+        }
+        *target = sum;
+        return;
+    }
+    for (row, &scale) in rows.chunks_exact(target.len().max(1)).zip(scales) {
+        add_scaled(target, scale, row);
     }
 }
 
@@ -518,8 +530,27 @@ fn dense_forward(output: &mut [f32], layer: &Dense, input: &[f32]) {
 #[inline(always)]
 fn outer_add(weights: &mut [f32], input: &[f32], delta: &[f32]) {
     for (row, &value) in weights.chunks_exact_mut(delta.len().max(1)).zip(input) {
-        row.iter_mut().zip(delta).for_each(|(w, d)| *w += value * d);
+        add_scaled(row, value, delta);
     }
+}
+
+/// Adds `scale · source` to `target`, with a fixed-size fast path for 16
+/// units, which the compiler turns into whole-vector arithmetic.
+#[inline(always)]
+fn add_scaled(target: &mut [f32], scale: f32, source: &[f32]) {
+    if let (Ok(target), Ok(source)) = (
+        <&mut [f32; 16]>::try_from(&mut *target),
+        <&[f32; 16]>::try_from(source),
+    ) {
+        for unit in 0..16 {
+            target[unit] += scale * source[unit];
+        }
+        return;
+    }
+    target
+        .iter_mut()
+        .zip(source)
+        .for_each(|(t, s)| *t += scale * s);
 }
 
 /// Adds `delta` to `row`, with a fixed-size fast path for 16 units.

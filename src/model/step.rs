@@ -1,6 +1,6 @@
 //! Gradient steps over batches of reviews, on one or two threads.
 //!
-//! The first layer's rows are cut into two parts ([`RowSplit`]). A step
+//! The first layer's rows are cut into two parts ([`PartedSplit`]). A step
 //! runs in three phases with a barrier after the first two:
 //! 1. Each part sums its rows for every review of the batch.
 //! 2. Chunks of [`CHUNK_REVIEWS`] reviews run the rest of the forward and
@@ -22,8 +22,9 @@ use super::barrier::{BreakOnPanic, Broken, SpinBarrier};
 use super::network::Network;
 use super::objective::Objective;
 use super::optimizer::OptimizerState;
+use super::parted::PartedSplit;
 use super::parts::{PartRows, gather_part, scatter_part};
-use super::row_split::{PARTS, RowSplit};
+use super::row_split::PARTS;
 use super::update::Update;
 use super::upper::UpperParams;
 use crate::data::Split;
@@ -74,8 +75,10 @@ pub fn train_step(
         samples,
         batch_size,
     };
+    let parted = PartedSplit::new(split, network.inputs());
+    let parted = &parted;
     train_batches(
-        network, optimizer, objective, split, batches, scratch, &mut keep,
+        network, optimizer, objective, parted, batches, scratch, &mut keep,
     );
     stats
 }
@@ -101,15 +104,15 @@ impl<'a> Batches<'a> {
     }
 }
 
-/// Trains `network` on each of `batches` in turn, one step of `optimizer`
-/// each. After each step, `after_step` gets the step's number in this call
+/// Trains `network` on each of `batches` (review numbers in `parted`'s
+/// split) in turn, one step of `optimizer` each. After each step, `after_step` gets the step's number in this call
 /// and the batch's statistics, and stops the training by returning
 /// `Break`. It runs on the calling thread.
 pub fn train_batches(
     network: &mut Network,
     optimizer: &mut OptimizerState,
     objective: &Objective,
-    split: &Split,
+    parted: &PartedSplit,
     batches: Batches,
     scratch: &mut StepScratch,
     after_step: &mut dyn FnMut(usize, BatchStats) -> ControlFlow<()>,
@@ -129,7 +132,7 @@ pub fn train_batches(
             gradients: &mut scratch.gradients,
             mode,
             objective,
-            split,
+            parted,
             batches,
         },
         &mut scratch.chunks,
@@ -161,6 +164,7 @@ pub fn accumulate_gradients(
         samples,
         batch_size: samples.len().max(1),
     };
+    let parted = PartedSplit::new(split, network.inputs());
     run(
         Run {
             network: &mut network,
@@ -168,7 +172,7 @@ pub fn accumulate_gradients(
             gradients,
             mode: Mode::Keep { step },
             objective,
-            split,
+            parted: &parted,
             batches,
         },
         &mut Vec::new(),
@@ -192,7 +196,7 @@ fn add_penalty_gradients(network: &Network, objective: &Objective, gradients: &m
     }
 }
 
-/// What a step does with its gradients.
+/// The use of a step's gradients.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Mode {
     /// Updates the parameters with `optimizer`, whose steps so far number
@@ -214,7 +218,8 @@ impl Mode {
         }
     }
 
-    /// The update of step `number`, or `None` when gradients are kept.
+    /// Returns the update of step `number`, or `None` when gradients are
+    /// kept.
     pub(crate) fn update(self, number: usize, l2: f32) -> Option<Update> {
         match self {
             Self::Apply { optimizer, .. } => {
@@ -229,27 +234,30 @@ impl Mode {
 struct Run<'a> {
     network: &'a mut Network,
     slots: &'a mut [Gradients],
-    /// Where the gradients are summed; zeros on entry.
+    /// Gradients the steps sum into, zeros on entry.
     gradients: &'a mut Gradients,
     mode: Mode,
     objective: &'a Objective,
-    split: &'a Split,
+    parted: &'a PartedSplit<'a>,
     batches: Batches<'a>,
 }
 
-/// What the threads of one call share. Each buffer is written in one phase
-/// and read in the next, after a barrier, so its lock never waits.
+/// The buffers the threads of one call share. Each buffer is written in
+/// one phase and read in the next, after a barrier, so its lock is never
+/// contended: the lock turns a mistake in the order of phases into a wait
+/// instead of a data race.
 pub(crate) struct Shared<'a> {
-    pub(crate) split: &'a Split,
-    pub(crate) rows: RowSplit,
+    pub(crate) parted: &'a PartedSplit<'a>,
     pub(crate) units: usize,
     pub(crate) batches: Batches<'a>,
     pub(crate) mode: Mode,
     pub(crate) objective: &'a Objective,
     /// Each part's row sums of the current batch, `(reviews, units)`.
     pub(crate) sums: [RwLock<Vec<f32>>; PARTS],
-    /// Each part's sum of squared weights, for the L2 penalty.
-    pub(crate) squares: [Mutex<f64>; PARTS],
+    /// Each part's sum of squared weights before a step, for the L2
+    /// penalty, by the parity of the step's number: a part sums its weights
+    /// for the next step while the leader may still read this step's sum.
+    pub(crate) squares: [[Mutex<f64>; 2]; PARTS],
     pub(crate) chunks: Vec<RwLock<ChunkResult>>,
     upper: RwLock<UpperParams<'a>>,
     barrier: SpinBarrier,
@@ -281,10 +289,17 @@ fn run(
         gradients,
         mode,
         objective,
-        split,
+        parted,
         batches,
     } = run;
-    let rows = RowSplit::balanced(split, network.inputs());
+    let rebuilt;
+    let parted = if parted.rows.rows(1).end == network.inputs() {
+        parted
+    } else {
+        rebuilt = PartedSplit::new(parted.split, network.inputs());
+        &rebuilt
+    };
+    let rows = parted.rows;
     let units = network.layers.first().map_or(0, |first| first.units());
     let Some((parts, upper)) = UpperParams::split(network, slots, gradients, rows) else {
         return 0;
@@ -298,8 +313,7 @@ fn run(
     }
     let threads = rayon::current_num_threads().clamp(1, PARTS);
     let shared = Shared {
-        split,
-        rows,
+        parted,
         units,
         batches,
         mode,
@@ -366,7 +380,9 @@ impl Leader<'_, '_> {
         let mut upper = write(&shared.upper);
         let mut stats = upper.add_chunks(chunks.iter().map(read));
         if shared.objective.l2 != 0.0 {
-            let squares: f64 = shared.squares.iter().map(|part| *lock(part)).sum();
+            let squares: f64 = (shared.squares.iter())
+                .map(|part| *lock(&part[number % 2]))
+                .sum();
             let squares = squares + upper.squares();
             stats.add_penalty(f64::from(shared.objective.l2) * squares);
         }
@@ -387,7 +403,8 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The loop of one thread: `thread` of `threads`, owning `parts`.
+/// Runs the steps on one thread, `thread` of `threads`, which owns
+/// `parts`.
 fn work(
     shared: &Shared,
     parts: &mut [PartRows],
@@ -451,7 +468,7 @@ fn backward_chunks(shared: &Shared, number: usize, thread: usize, threads: usize
         super::backprop::backward_chunk(
             upper.view(),
             [first, second],
-            shared.split,
+            shared.parted.split,
             chunk,
             job,
             &mut write(result),

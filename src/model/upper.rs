@@ -66,12 +66,10 @@ impl<'a> UpperParams<'a> {
         let mut second_weights = second_weights.into_iter().flatten();
         let parts = [0, 1].map(|part| PartRows {
             part,
-            offset: rows.rows(part).start as u32,
             weights: weights.next().unwrap_or_default(),
             first: first_weights.next().unwrap_or_default(),
             second: second_weights.next().unwrap_or_default(),
             gradient: gradient.next().unwrap_or_default(),
-            boundaries: Vec::new(),
         });
         let upper = Self {
             activation,
@@ -88,7 +86,7 @@ impl<'a> UpperParams<'a> {
         Some((parts, upper))
     }
 
-    /// The parameters as a review's pass reads them.
+    /// Returns the parameters as a review's pass reads them.
     pub(crate) fn view(&self) -> Upper<'_> {
         Upper {
             activation: self.activation,

@@ -12,8 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use super::events::{EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent};
 use crate::data::Dataset;
 use crate::model::{
-    BatchStats, Batches, Network, Objective, Optimizer, OptimizerState, StepScratch, evaluate,
-    train_batches,
+    BatchStats, Batches, Network, Objective, Optimizer, OptimizerState, PartedSplit, StepScratch,
+    evaluate, train_batches,
 };
 
 /// Trains one run and sends its events to `emit`; the last event is always
@@ -84,6 +84,7 @@ fn train_epochs(
         dropout_seed: config.seed,
     };
     let mut scratch = StepScratch::new(&network);
+    let parted = PartedSplit::new(&dataset.train, network.inputs());
     let batches = training.len().div_ceil(config.batch_size);
 
     for epoch in 1..=config.epochs {
@@ -124,7 +125,7 @@ fn train_epochs(
             &mut network,
             &mut optimizer,
             &objective,
-            &dataset.train,
+            &parted,
             epoch_batches,
             &mut scratch,
             &mut after_step,
@@ -180,6 +181,9 @@ fn split_samples(
         RunKind::Exploration => {
             samples.shuffle(rng);
             let training = samples.split_off(config.validation_size);
+            // Validation sums over its reviews in any order; in file order
+            // they are read from memory front to back.
+            samples.sort_unstable();
             (training, samples)
         }
     }
