@@ -1,18 +1,20 @@
 //! A barrier for the few threads of one training step, which meet several
 //! times per step, a few hundred microseconds apart.
 //!
-//! `std::sync::Barrier` puts a waiting thread to sleep, and waking it costs
-//! more than the wait itself at these intervals. This barrier spins for a
-//! while, then yields the core, so a thread that was preempted still gets
-//! to run. A thread that fails breaks the barrier, so the others return
-//! instead of waiting for it forever.
+//! `std::sync::Barrier` puts a waiting thread to sleep at once, and waking
+//! it costs more than the wait itself at these intervals. This barrier
+//! spins for a while first, and only then sleeps, so that a thread waiting
+//! for a preempted one, on a busy machine, gives it the core. A thread that
+//! fails breaks the barrier, so the others return instead of waiting for it
+//! forever.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 
-/// Spins before each yield while waiting. A spin is one `pause`
-/// instruction on x86_64, which takes 10 to 140 cycles by CPU model, so
-/// this is roughly 10 to 100 µs.
-const SPINS_BEFORE_YIELD: u32 = 2_000;
+/// Spins before sleeping. A spin is one `pause` instruction on x86_64,
+/// which takes 10 to 140 cycles by CPU model, so this is roughly 10 to
+/// 100 µs.
+const SPINS_BEFORE_SLEEP: u32 = 2_000;
 
 /// The barrier was broken: a thread stopped before reaching it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,6 +27,12 @@ pub(crate) struct SpinBarrier {
     /// Counts the times every party arrived.
     generation: AtomicUsize,
     broken: AtomicBool,
+    /// Threads asleep or about to sleep, which the last to arrive wakes.
+    sleepers: AtomicUsize,
+    /// Sleeping threads wait on `wake`, with `sleep` locked while they check
+    /// the generation, so a wake-up cannot slip in between.
+    sleep: Mutex<()>,
+    wake: Condvar,
 }
 
 impl SpinBarrier {
@@ -34,6 +42,9 @@ impl SpinBarrier {
             arrived: AtomicUsize::new(0),
             generation: AtomicUsize::new(0),
             broken: AtomicBool::new(false),
+            sleepers: AtomicUsize::new(0),
+            sleep: Mutex::new(()),
+            wake: Condvar::new(),
         }
     }
 
@@ -43,30 +54,50 @@ impl SpinBarrier {
         let generation = self.generation.load(Ordering::Acquire);
         if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.parties {
             self.arrived.store(0, Ordering::Relaxed);
-            self.generation.fetch_add(1, Ordering::Release);
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            self.wake_sleepers();
             return self.check();
         }
-        let mut spins = 0_u32;
-        while self.generation.load(Ordering::Acquire) == generation {
-            self.check()?;
-            if spins < SPINS_BEFORE_YIELD {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                spins = 0;
-                std::thread::yield_now();
+        for _ in 0..SPINS_BEFORE_SLEEP {
+            if self.generation.load(Ordering::Acquire) != generation {
+                return self.check();
             }
+            self.check()?;
+            std::hint::spin_loop();
         }
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        let mut guard = self.sleep.lock().unwrap_or_else(PoisonError::into_inner);
+        while self.generation.load(Ordering::SeqCst) == generation && self.check().is_ok() {
+            guard = self
+                .wake
+                .wait(guard)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        drop(guard);
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
         self.check()
     }
 
     /// Breaks the barrier: every waiting and later `wait` returns `Broken`.
     pub(crate) fn break_it(&self) {
-        self.broken.store(true, Ordering::Release);
+        self.broken.store(true, Ordering::SeqCst);
+        self.wake_sleepers();
+    }
+
+    /// Wakes the sleeping threads, if any. A thread that counts itself a
+    /// sleeper after this check reads the new generation or the break
+    /// before it sleeps, since both sides use sequentially consistent
+    /// operations.
+    fn wake_sleepers(&self) {
+        if self.sleepers.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        drop(self.sleep.lock().unwrap_or_else(PoisonError::into_inner));
+        self.wake.notify_all();
     }
 
     fn check(&self) -> Result<(), Broken> {
-        if self.broken.load(Ordering::Acquire) {
+        if self.broken.load(Ordering::SeqCst) {
             Err(Broken)
         } else {
             Ok(())
@@ -108,6 +139,25 @@ mod tests {
             }
         });
         assert_eq!(counter.load(Ordering::Relaxed), 600);
+    }
+
+    #[test]
+    fn sleeping_thread_wakes_each_round() {
+        let barrier = SpinBarrier::new(2);
+        let rounds = AtomicU64::new(0);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for _ in 0..20 {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                    rounds.fetch_add(1, Ordering::Relaxed);
+                    assert_eq!(barrier.wait(), Ok(()));
+                }
+            });
+            for round in 1..=20 {
+                assert_eq!(barrier.wait(), Ok(()));
+                assert!(rounds.load(Ordering::Relaxed) >= round);
+            }
+        });
     }
 
     #[test]
