@@ -3,8 +3,8 @@
 use std::cell::RefCell;
 
 use crate::data::Vocabulary;
-use crate::data::tokenize::for_each_token_bytes;
-use crate::data::word_hash::word_hash;
+use crate::data::tokenize::for_each_token_with_prefix;
+use crate::data::word_hash::word_hash_with_prefix;
 use crate::model::{Network, sigmoid};
 
 /// How much one known word moves the prediction.
@@ -54,10 +54,10 @@ fn encode_into(
     indices.clear();
     unknown.clear();
     seen.resize(vocabulary.len().div_ceil(64), 0);
-    for_each_token_bytes(text.as_bytes(), |word| {
-        match vocabulary.index_of_bytes(word) {
+    for_each_token_with_prefix(text.as_bytes(), |word, prefix| {
+        match vocabulary.index_of_token(word, prefix) {
             Some(index) => seen[index as usize / 64] |= 1 << (index % 64),
-            None => unknown.push(word_hash(word)),
+            None => unknown.push(word_hash_with_prefix(word, prefix)),
         }
     });
 

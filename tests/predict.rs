@@ -72,3 +72,52 @@ fn word_effects_cover_each_known_word() {
         "{strengths:?}"
     );
 }
+
+/// Returns what `encode` must return, built from the public tokenizer and
+/// one vocabulary lookup per token.
+fn encode_by_tokens(vocabulary: &Vocabulary, text: &str) -> (Vec<u32>, usize) {
+    let tokens: std::collections::BTreeSet<String> = imdb_tui::data::tokenize::tokenize(text)
+        .into_iter()
+        .collect();
+    let indices: std::collections::BTreeSet<u32> = tokens
+        .iter()
+        .filter_map(|token| vocabulary.index_of(token))
+        .collect();
+    (indices.into_iter().collect(), tokens.len())
+}
+
+#[test]
+fn encode_matches_tokens_of_long_review() {
+    let words = [
+        "the",
+        "film",
+        "is",
+        "a",
+        "wonderful",
+        "unbelievably",
+        "supercalifragilistic",
+        "9",
+        "9/10",
+        "10",
+        "!",
+        "don",
+        "t",
+        "café",
+        "acting",
+    ];
+    let vocabulary = Vocabulary::new(words.iter().map(|word| (*word).to_owned()).collect());
+    let text = "The film is a WONDERFUL, Unbelievably supercalifragilistic piece of \
+                acting!<br /><br />I don't think the café scene works, but 9/10. \
+                Supercalifragilistic acting, the Wonderful acting, a film, a FILM?";
+    assert!(text.len() > 128);
+    for start in 0..text.len() {
+        let Some(slice) = text.get(start..) else {
+            continue;
+        };
+        assert_eq!(
+            encode(&vocabulary, slice),
+            encode_by_tokens(&vocabulary, slice),
+            "text from byte {start}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::word_hash::{word_hash, word_prefix};
+use super::word_hash::{word_hash_with_prefix, word_prefix};
 
 /// One slot of [`WordLookup`]. The prefix and the length decide most
 /// lookups without reading the word itself.
@@ -46,11 +46,12 @@ impl WordLookup {
     }
 
     fn insert(&mut self, words: &[String], word: &[u8], index: u32) {
-        let position = match self.find(words, word) {
+        let prefix = word_prefix(word);
+        let position = match self.find(words, word, prefix) {
             Ok(position) | Err(position) => position,
         };
         self.slots[position] = Slot {
-            prefix: word_prefix(word),
+            prefix,
             index_plus_one: index + 1,
             length: saturated_length(word),
         };
@@ -59,20 +60,30 @@ impl WordLookup {
     /// Returns the position of `word` in `words`, the list the table was
     /// built from.
     pub(crate) fn get(&self, words: &[String], word: &[u8]) -> Option<u32> {
-        let position = self.find(words, word).ok()?;
+        self.get_with_prefix(words, word, word_prefix(word))
+    }
+
+    /// Returns the position of `word` as [`WordLookup::get`] does, given
+    /// its [`word_prefix`].
+    pub(crate) fn get_with_prefix(
+        &self,
+        words: &[String],
+        word: &[u8],
+        prefix: u64,
+    ) -> Option<u32> {
+        let position = self.find(words, word, prefix).ok()?;
         Some(self.slots[position].index_plus_one - 1)
     }
 
-    /// Returns the slot of `word`, or `Err` with the empty slot where it
-    /// would go.
-    fn find(&self, words: &[String], word: &[u8]) -> Result<usize, usize> {
+    /// Returns the slot of `word`, whose [`word_prefix`] is `prefix`, or
+    /// `Err` with the empty slot where it would go.
+    fn find(&self, words: &[String], word: &[u8], prefix: u64) -> Result<usize, usize> {
         // The default table has no slots at all.
         let Some(mask) = self.slots.len().checked_sub(1) else {
             return Err(0);
         };
-        let prefix = word_prefix(word);
         let length = saturated_length(word);
-        let mut position = word_hash(word) as usize & mask;
+        let mut position = word_hash_with_prefix(word, prefix) as usize & mask;
         loop {
             let slot = self.slots[position];
             if slot.index_plus_one == 0 {

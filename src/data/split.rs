@@ -74,6 +74,12 @@ impl Vocabulary {
     pub fn index_of_bytes(&self, word: &[u8]) -> Option<u32> {
         self.lookup.get(&self.words, word)
     }
+
+    /// Returns the index of the word with these UTF-8 bytes, given their
+    /// [`word_prefix`](super::word_hash::word_prefix).
+    pub(crate) fn index_of_token(&self, word: &[u8], prefix: u64) -> Option<u32> {
+        self.lookup.get_with_prefix(&self.words, word, prefix)
+    }
 }
 
 impl PartialEq for Vocabulary {

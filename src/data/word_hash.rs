@@ -16,11 +16,30 @@ const CHUNK_SEED: u64 = 0x243F_6A88_85A3_08D3;
 /// vocabulary's lookup use. Every byte and the length take part, so words
 /// that share a prefix and a suffix still spread over the table.
 pub(crate) fn word_hash(word: &[u8]) -> u64 {
-    let length = word.len() as u64;
     if word.len() <= 8 {
-        return folded_multiply(word_prefix(word) ^ CHUNK_SEED, length ^ MULTIPLIER);
+        return short_word_hash(word_prefix(word), word.len());
     }
+    long_word_hash(word)
+}
 
+/// Returns the [`word_hash`] of `word`, given its [`word_prefix`]. Callers
+/// that already have the prefix skip the branches on the length that
+/// building it takes.
+pub(crate) fn word_hash_with_prefix(word: &[u8], prefix: u64) -> u64 {
+    debug_assert_eq!(prefix, word_prefix(word));
+    if word.len() <= 8 {
+        return short_word_hash(prefix, word.len());
+    }
+    long_word_hash(word)
+}
+
+/// Hash of a word of at most 8 bytes, which its prefix and length decide.
+fn short_word_hash(prefix: u64, length: usize) -> u64 {
+    folded_multiply(prefix ^ CHUNK_SEED, length as u64 ^ MULTIPLIER)
+}
+
+fn long_word_hash(word: &[u8]) -> u64 {
+    let length = word.len() as u64;
     let mut state = length ^ MULTIPLIER;
     let mut chunks = word.chunks_exact(8);
     for chunk in &mut chunks {
@@ -108,6 +127,19 @@ mod tests {
                     "length {length}, byte {position}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn hash_with_prefix_matches_word_hash() {
+        let text = b"abcdefghijklmnopq";
+        for length in 0..=text.len() {
+            let word = &text[..length];
+            assert_eq!(
+                word_hash_with_prefix(word, word_prefix(word)),
+                word_hash(word),
+                "length {length}"
+            );
         }
     }
 
