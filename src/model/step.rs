@@ -346,8 +346,10 @@ fn run(
                 shared.barrier.break_it();
             }
             drop(guard);
-            if helper.join().is_err() {
-                shared.barrier.break_it();
+            // A panic on the helper thread goes on on this one, as it would
+            // have, had the work run here.
+            if let Err(payload) = helper.join() {
+                std::panic::resume_unwind(payload);
             }
         });
     }
