@@ -115,7 +115,7 @@ impl Update {
                 let values = variables.iter_mut().zip(first).zip(gradients);
                 for ((variable, velocity), gradient) in values {
                     let g = gradient_of(gradient, *variable);
-                    let v = rho * *velocity + keep * (g * g);
+                    let v = flush_subnormal(rho * *velocity + keep * (g * g));
                     *velocity = v;
                     *variable -= learning_rate * g / (v + epsilon).sqrt();
                 }
@@ -129,8 +129,8 @@ impl Update {
                 let values = variables.iter_mut().zip(first).zip(second).zip(gradients);
                 for (((variable, m), v), gradient) in values {
                     let g = gradient_of(gradient, *variable);
-                    *m += (g - *m) * (1.0 - beta_1);
-                    *v += (g * g - *v) * (1.0 - beta_2);
+                    *m = flush_subnormal(*m + (g - *m) * (1.0 - beta_1));
+                    *v = flush_subnormal(*v + (g * g - *v) * (1.0 - beta_2));
                     *variable -= *m * alpha / (v.sqrt() + epsilon);
                 }
             }
@@ -141,11 +141,31 @@ impl Update {
                 let values = variables.iter_mut().zip(first).zip(gradients);
                 for ((variable, velocity), gradient) in values {
                     let g = gradient_of(gradient, *variable);
-                    *velocity = -g * learning_rate + *velocity * momentum;
+                    *velocity = flush_subnormal(-g * learning_rate + *velocity * momentum);
                     *variable += *velocity;
                 }
             }
         }
+    }
+}
+
+/// Returns `value`, or zero when it is subnormal.
+///
+/// An optimizer value whose gradient stays zero, such as that of a unit
+/// that ReLU has switched off for every review, decays by a constant factor
+/// each step until it is subnormal after some hundreds of steps, and x86
+/// processors take many times longer for arithmetic on subnormal numbers:
+/// epochs 21 to 40 of the classic recipe took 25 ms each instead of 9.
+/// Flushing them changes no weight, because each update adds them to a
+/// normal number whose rounding they are far below (RMSprop's
+/// `v + epsilon`, Adam's and SGD's step beside the weight). The metrics of
+/// 40-epoch runs stayed bit-identical.
+#[inline(always)]
+fn flush_subnormal(value: f32) -> f32 {
+    if value.abs() < f32::MIN_POSITIVE {
+        0.0
+    } else {
+        value
     }
 }
 
@@ -175,6 +195,16 @@ mod tests {
         assert_eq!(variables[1], -2.0);
         assert_eq!(velocities[1], 0.0);
         assert_eq!(gradients, [0.0, 0.0]);
+    }
+
+    #[test]
+    fn subnormal_velocity_becomes_zero() {
+        let mut variables = [0.5_f32];
+        let mut velocities = [f32::MIN_POSITIVE];
+        let update = Update::new(RmsProp::default().into(), 1, 0.0);
+        update.apply(&mut variables, &mut velocities, &mut [], &mut [0.0]);
+        assert_eq!(velocities[0], 0.0);
+        assert_eq!(variables[0], 0.5);
     }
 
     #[test]
