@@ -153,7 +153,7 @@ impl Update {
 ///
 /// An optimizer value whose gradient stays zero, such as that of a unit
 /// that ReLU has switched off for every review, decays by a constant factor
-/// each step until it is subnormal after some hundreds of steps, and x86
+/// each step. After some hundreds of steps it is subnormal, and x86
 /// processors take many times longer for arithmetic on subnormal numbers:
 /// epochs 21 to 40 of the classic recipe took 25 ms each instead of 9.
 /// Flushing them changes no weight, because each update adds them to a
