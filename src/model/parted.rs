@@ -66,10 +66,14 @@ impl<T: Copy> Reviews<T> {
         let mut offsets = Vec::with_capacity(split.len() + 1);
         let mut rows = Vec::with_capacity(split.indices.len() / PARTS);
         offsets.push(0);
+        let end = cut.rows(part).end;
         for sample in 0..split.len() {
             let indices = split.review(sample);
             let words = RowSplit::words(part, indices, cut.boundary(indices));
-            rows.extend(words.iter().map(|&index| row(index)));
+            // Words past the last row are left out, as the forward pass of
+            // prediction and evaluation skips them.
+            let known = words.partition_point(|&index| (index as usize) < end);
+            rows.extend(words[..known].iter().map(|&index| row(index)));
             offsets.push(rows.len());
         }
         Self { offsets, rows }

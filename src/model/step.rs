@@ -29,8 +29,8 @@ use super::update::Update;
 use super::upper::UpperParams;
 use crate::data::Split;
 
-/// Buffers of [`train_batches`], kept between calls so that a step
-/// allocates nothing once they have grown.
+/// Buffers of [`train_batches`], kept between calls so that their memory
+/// is reused.
 #[derive(Default)]
 pub struct StepScratch {
     /// Gradients shaped like the network, all zeros between steps.
@@ -57,6 +57,7 @@ impl StepScratch {
 /// over `samples` (review numbers in `split`) and applies one update of
 /// `optimizer` to every parameter. Returns the batch's loss and accuracy,
 /// measured with the weights before the update, as Keras reports them.
+/// An empty `samples` takes no step.
 pub fn train_step(
     network: &mut Network,
     optimizer: &mut OptimizerState,
@@ -117,7 +118,10 @@ pub fn train_batches(
     scratch: &mut StepScratch,
     after_step: &mut dyn FnMut(usize, BatchStats) -> ControlFlow<()>,
 ) {
-    if scratch.gradients.layers.len() != network.layers.len() {
+    let shapes_match = scratch.gradients.layers.len() == network.layers.len()
+        && (scratch.gradients.layers.iter().zip(&network.layers))
+            .all(|(gradient, layer)| gradient.weights.raw_dim() == layer.weights.raw_dim());
+    if !shapes_match {
         scratch.gradients = Gradients::zeros_like(network);
     }
     let mode = Mode::Apply {
@@ -302,6 +306,9 @@ fn run(
     let rows = parted.rows;
     let units = network.layers.first().map_or(0, |first| first.units());
     let Some((parts, upper)) = UpperParams::split(network, slots, gradients, rows) else {
+        tracing::error!(
+            "the optimizer's values or the gradients do not match the network; no step taken"
+        );
         return 0;
     };
     let chunk_count = batches

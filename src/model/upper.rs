@@ -41,15 +41,21 @@ fn take_apart<'a>(layers: &'a mut [Dense], rows: RowSplit) -> Option<Pieces<'a>>
 }
 
 impl<'a> UpperParams<'a> {
-    /// Takes `network`, the optimizer's `slots` and `gradients`, all of one
-    /// shape, apart at `rows`. Returns `None` for a network without layers
-    /// or with a weight matrix not in standard order.
+    /// Takes `network`, the optimizer's `slots` and `gradients` apart at
+    /// `rows`. Returns `None` when their shapes differ, or for a network
+    /// without layers or with a weight matrix not in standard order.
     pub(crate) fn split(
         network: &'a mut Network,
         slots: &'a mut [Gradients],
         gradients: &'a mut Gradients,
         rows: RowSplit,
     ) -> Option<([PartRows<'a>; PARTS], Self)> {
+        let matching = std::iter::once(&*gradients)
+            .chain(slots.iter())
+            .all(|values| same_shapes(&values.layers, &network.layers));
+        if !matching {
+            return None;
+        }
         let activation = network.activation;
         let (weights, first_bias, layers) = take_apart(&mut network.layers, rows)?;
         let (gradient, gradient_bias, gradient_layers) = take_apart(&mut gradients.layers, rows)?;
@@ -160,6 +166,13 @@ impl<'a> UpperParams<'a> {
             );
         }
     }
+}
+
+fn same_shapes(first: &[Dense], second: &[Dense]) -> bool {
+    first.len() == second.len()
+        && first.iter().zip(second).all(|(a, b)| {
+            a.weights.raw_dim() == b.weights.raw_dim() && a.bias.raw_dim() == b.bias.raw_dim()
+        })
 }
 
 /// The pieces of an optional slot, each optional.
