@@ -100,8 +100,10 @@ pub enum Msg<'a> {
     ConfigLine {
         /// The run's name by what differs from the classic recipe.
         name: &'a str,
-        batch_size: usize,
-        learning_rate: f32,
+        /// The batch size, unless the name gives it.
+        batch_size: Option<usize>,
+        /// The learning rate, unless the name gives it.
+        learning_rate: Option<f32>,
         validation: usize,
     },
     PhasePreparing,
@@ -808,11 +810,16 @@ fn english(message: &Msg<'_>) -> String {
             batch_size,
             learning_rate,
             validation,
-        } => format!(
-            "Settings: {name}; batch size {batch_size}, learning rate {learning_rate}, {} reviews \
-             held out for validation",
-            count(validation)
-        ),
+        } => {
+            let batch = batch_size.map(|size| format!("batch size {size}, "));
+            let rate = learning_rate.map(|rate| format!("learning rate {rate}, "));
+            format!(
+                "Settings: {name}; {}{}{} reviews held out for validation",
+                batch.unwrap_or_default(),
+                rate.unwrap_or_default(),
+                count(validation)
+            )
+        }
         PhasePreparing => "preparing data".into(),
         PhaseReady => "ready".into(),
         PhaseExploring => "exploring".into(),
@@ -1487,11 +1494,16 @@ fn chinese(message: &Msg<'_>) -> String {
             batch_size,
             learning_rate,
             validation,
-        } => format!(
-            "设置：{name}；批大小 (batch size) {batch_size}，学习率 (learning rate) \
-             {learning_rate}，留出 {} 条作验证集",
-            count(validation)
-        ),
+        } => {
+            let batch = batch_size.map(|size| format!("批大小 (batch size) {size}，"));
+            let rate = learning_rate.map(|rate| format!("学习率 (learning rate) {rate}，"));
+            format!(
+                "设置：{name}；{}{}留出 {} 条作验证集",
+                batch.unwrap_or_default(),
+                rate.unwrap_or_default(),
+                count(validation)
+            )
+        }
         PhasePreparing => "准备数据".into(),
         PhaseReady => "就绪".into(),
         PhaseExploring => "探索训练".into(),
@@ -2095,8 +2107,8 @@ mod tests {
             Msg::VocabularyLine { words: 4 },
             Msg::ConfigLine {
                 name: "64 units",
-                batch_size: 4,
-                learning_rate: 0.001,
+                batch_size: Some(4),
+                learning_rate: Some(0.001),
                 validation: 4,
             },
             Msg::PhasePreparing,
@@ -2943,12 +2955,20 @@ mod tests {
         assert!(text(Msg::EpochAxis).contains("轮次"));
         let config = text(Msg::ConfigLine {
             name: "经典配置",
-            batch_size: 512,
-            learning_rate: 0.001,
+            batch_size: Some(512),
+            learning_rate: Some(0.001),
             validation: 10_000,
         });
         assert!(config.contains("批大小 (batch size)"));
         assert!(config.contains("学习率 (learning rate)"));
+        let named = text(Msg::ConfigLine {
+            name: "批大小 1",
+            batch_size: None,
+            learning_rate: Some(0.001),
+            validation: 10_000,
+        });
+        assert!(!named.contains("批大小 (batch size)"));
+        assert!(named.contains("学习率 (learning rate) 0.001，留出"));
     }
 
     #[test]

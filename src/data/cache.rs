@@ -92,8 +92,13 @@ impl CacheKey {
                 stored.tokenizer_version, self.tokenizer_version
             ))
         } else if stored.vocabulary_size != self.vocabulary_size {
+            let noun = if stored.vocabulary_size == 1 {
+                "word"
+            } else {
+                "words"
+            };
             Some(format!(
-                "it was made for a vocabulary of {} words, not {}",
+                "it was made for a vocabulary of {} {noun}, not {}",
                 stored.vocabulary_size, self.vocabulary_size
             ))
         } else if stored.source_path != self.source_path {

@@ -173,10 +173,14 @@ impl Widget for &StatusView<'_> {
             let config = self.exploration;
             let vocabulary = self.data.map_or(DEFAULT_VOCAB_SIZE, |data| data.vocabulary);
             let name = run_name(config, vocabulary, lang);
+            // The name already gives a batch size or learning rate that
+            // differs from the classic recipe.
+            let classic = RunConfig::default();
             let text = lang.text(&Msg::ConfigLine {
                 name: &name,
-                batch_size: config.batch_size,
-                learning_rate: config.learning_rate,
+                batch_size: (config.batch_size == classic.batch_size).then_some(config.batch_size),
+                learning_rate: (config.learning_rate == classic.learning_rate)
+                    .then_some(config.learning_rate),
                 validation: config.validation_size,
             });
             Paragraph::new(Line::styled(text, theme.dim)).render(row, buf);
