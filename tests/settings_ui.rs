@@ -388,6 +388,7 @@ mod keys {
         };
         assert_eq!(config, &edited_config());
         assert!(app.is_running());
+        assert_eq!(app.notice, None, "the cancelled run's notice is gone");
     }
 
     #[test]

@@ -358,6 +358,11 @@ impl App {
             return update;
         }
         if let Some(start) = self.pending.take() {
+            // The cancelled run's notice would otherwise stay on through
+            // the run that replaced it.
+            if matches!(self.notice, Some(Notice::RunCancelled(_))) {
+                self.notice = None;
+            }
             let next = self.begin(start);
             update.redraw = true;
             update.commands.extend(next.commands);
