@@ -1,6 +1,8 @@
 //! The terms of a training step's objective beside the network itself: the
 //! loss, the L2 penalty on the weights, and dropout.
 
+use multiversion::multiversion;
+
 use super::network::Network;
 use super::recipe::LossKind;
 
@@ -24,8 +26,8 @@ pub struct Objective {
 }
 
 impl Objective {
-    /// Returns the L2 penalty of `network`'s weights, summed in f64 in
-    /// parameter order; 0 without a penalty.
+    /// Returns the L2 penalty of `network`'s weights, summed in f64 layer
+    /// by layer with [`sum_of_squares`]; 0 without a penalty.
     pub fn penalty(&self, network: &Network) -> f64 {
         if self.l2 == 0.0 {
             return 0.0;
@@ -33,8 +35,7 @@ impl Objective {
         let squares: f64 = network
             .layers
             .iter()
-            .flat_map(|layer| layer.weights.iter())
-            .map(|&weight| f64::from(weight) * f64::from(weight))
+            .map(|layer| matrix_squares(&layer.weights))
             .sum();
         f64::from(self.l2) * squares
     }
@@ -55,6 +56,36 @@ impl Objective {
 }
 
 /// Draws the kept and dropped units of one review's hidden layers.
+/// Returns the sum of the squares of `values` in f64, in eight running
+/// sums of every eighth value, which the compiler keeps in one vector
+/// register: a training step with L2 takes this sum over every weight.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma", "aarch64+neon"))]
+pub(crate) fn sum_of_squares(values: &[f32]) -> f64 {
+    let (groups, rest) = values.as_chunks::<8>();
+    let mut sums = [0.0_f64; 8];
+    for group in groups {
+        for (sum, &value) in sums.iter_mut().zip(group) {
+            *sum += f64::from(value) * f64::from(value);
+        }
+    }
+    let rest: f64 = rest
+        .iter()
+        .map(|&value| f64::from(value) * f64::from(value))
+        .sum();
+    sums.iter().sum::<f64>() + rest
+}
+
+/// Returns the sum of the squares of a weight matrix's values.
+pub(crate) fn matrix_squares(weights: &ndarray::Array2<f32>) -> f64 {
+    match weights.as_slice() {
+        Some(values) => sum_of_squares(values),
+        None => weights
+            .iter()
+            .map(|&value| f64::from(value) * f64::from(value))
+            .sum(),
+    }
+}
+
 pub(crate) struct DropoutMask {
     bits: SplitMix64,
     rate: f32,
@@ -129,6 +160,15 @@ mod tests {
         assert_eq!(draw(1, 2), draw(1, 2));
         assert_ne!(draw(1, 2), draw(2, 2));
         assert_ne!(draw(1, 2), draw(1, 3));
+    }
+
+    #[test]
+    fn sum_of_squares_counts_every_value() {
+        // Ten values: one group of eight and a rest of two.
+        let values: Vec<f32> = (1..=10).map(|value| value as f32).collect();
+        assert_eq!(sum_of_squares(&values), 385.0);
+        assert_eq!(sum_of_squares(&values[..3]), 14.0);
+        assert_eq!(sum_of_squares(&[]), 0.0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use multiversion::multiversion;
 
 use super::backprop::{CHUNK_REVIEWS, add_row, gather_rows, prefetch};
+use super::objective::sum_of_squares;
 use super::parted::{PartWords, Reviews, Row};
 use super::step::{Shared, lock, read, write};
 use super::update::Update;
@@ -29,11 +30,7 @@ pub(crate) struct PartRows<'a> {
 pub(crate) fn gather_part(shared: &Shared, part: &PartRows, number: usize) {
     let batch = shared.batches.get(number);
     if shared.objective.l2 != 0.0 {
-        *lock(&shared.squares[part.part][number % 2]) = part
-            .weights
-            .iter()
-            .map(|&weight| f64::from(weight) * f64::from(weight))
-            .sum();
+        *lock(&shared.squares[part.part][number % 2]) = sum_of_squares(part.weights);
     }
     let mut sums = write(&shared.sums[part.part]);
     sums.clear();

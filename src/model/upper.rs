@@ -6,6 +6,7 @@ use ndarray::Array1;
 
 use super::backprop::{ChunkResult, Gradients, Upper};
 use super::network::{Dense, Network};
+use super::objective::matrix_squares;
 use super::optimizer::update_array;
 use super::parts::PartRows;
 use super::recipe::Activation;
@@ -124,10 +125,8 @@ impl<'a> UpperParams<'a> {
 
     /// Sum of the squared weights of the layers after the first.
     pub(crate) fn squares(&self) -> f64 {
-        self.layers
-            .iter()
-            .flat_map(|layer| layer.weights.iter())
-            .map(|&weight| f64::from(weight) * f64::from(weight))
+        (self.layers.iter())
+            .map(|layer| matrix_squares(&layer.weights))
             .sum()
     }
 
