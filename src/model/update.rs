@@ -157,7 +157,7 @@ impl Update {
 /// each step. So does a weight under L2 whose gradient is only the
 /// penalty's. After some hundreds or thousands of steps such a value is
 /// subnormal, and x86 processors take many times longer for arithmetic on
-/// subnormal numbers: epochs 21 to 40 of the classic recipe took 25 ms each
+/// subnormal numbers. Epochs 21 to 40 of the classic recipe took 25 ms each
 /// instead of 9, and an epoch of batch size 1 with L2 0.001 took 9.4 s.
 /// Flushing them changes no result above rounding: an optimizer value is
 /// added to a normal number whose rounding it is far below (RMSprop's
