@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 use crate::model::{LossKind, OptimizerKind};
-use crate::train::{Allowed, FailureReason, Field};
+use crate::train::{Allowed, FailureReason, Field, Stall};
 use crate::ui::{NamePart, RunsFileProblem};
 
 /// Language of the user-facing text.
@@ -608,6 +608,14 @@ pub enum Msg<'a> {
         field: Field,
         character: char,
         allowed: Allowed,
+    },
+    /// The dashboard's sentence when the exploration run is not learning.
+    NotLearning {
+        stall: Stall,
+    },
+    /// The `train` summary when the run is not learning.
+    TrainNotLearning {
+        stall: Stall,
     },
 }
 
@@ -1359,6 +1367,16 @@ fn english(message: &Msg<'_>) -> String {
                 Allowed::Choice(_) => format!("{name} is chosen with Left/Right: {range}."),
             }
         }
+        NotLearning { stall } => format!(
+            "The run is not learning: {}. {}.",
+            stall_en(stall, 3),
+            capitalized(stall_advice_en(stall))
+        ),
+        TrainNotLearning { stall } => format!(
+            "the run is not learning: {}. {capitalized}; more or fewer epochs will not help.",
+            stall_en(stall, 4),
+            capitalized = capitalized(stall_advice_en(stall))
+        ),
     }
 }
 
@@ -1475,6 +1493,62 @@ fn chinese_failure(reason: &FailureReason) -> String {
         FailureReason::NoTrainingReviews => "训练集没有影评".to_owned(),
         FailureReason::NoTestReviews => "测试集没有影评，无法评估最终模型".to_owned(),
         FailureReason::ThreadNotStarted { error } => format!("启动训练线程失败：{error}"),
+    }
+}
+
+/// Words why a run is not learning, in English, with a flat loss to
+/// `decimals` places.
+fn stall_en(stall: Stall, decimals: usize) -> String {
+    match stall {
+        Stall::TrainingLossNotFalling { best_epoch } => format!(
+            "training loss did not fall after epoch {best_epoch}, while validation loss rose"
+        ),
+        Stall::FlatValidationLoss { loss } => {
+            format!("validation loss is {loss:.decimals$} at every epoch")
+        }
+        Stall::HugeLoss { epoch, loss } => format!(
+            "validation loss reached {loss:.0} at epoch {epoch}, more than any prediction can \
+             cost, so most of it is the L2 penalty of weights that grew large"
+        ),
+    }
+}
+
+fn stall_advice_en(stall: Stall) -> &'static str {
+    match stall {
+        Stall::HugeLoss { .. } => "try a lower learning rate or L2 factor",
+        _ => "try a lower learning rate",
+    }
+}
+
+/// Returns `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut characters = text.chars();
+    characters.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(characters).collect()
+    })
+}
+
+/// Words why a run is not learning, in Chinese, with a flat loss to
+/// `decimals` places.
+fn stall_zh(stall: Stall, decimals: usize) -> String {
+    match stall {
+        Stall::TrainingLossNotFalling { best_epoch } => {
+            format!("第 {best_epoch} 轮之后训练集损失没有下降，验证集损失却上升了")
+        }
+        Stall::FlatValidationLoss { loss } => {
+            format!("验证集损失每一轮都是 {loss:.decimals$}")
+        }
+        Stall::HugeLoss { epoch, loss } => format!(
+            "验证集损失在第 {epoch} 轮达到 {loss:.0}，超过任何预测可能造成的损失，\
+             其中大部分是变大的权重的 L2 惩罚项"
+        ),
+    }
+}
+
+fn stall_advice_zh(stall: Stall) -> &'static str {
+    match stall {
+        Stall::HugeLoss { .. } => "请降低学习率 (learning rate) 或 L2 正则化系数",
+        _ => "请降低学习率 (learning rate)",
     }
 }
 
@@ -1989,6 +2063,16 @@ fn chinese(message: &Msg<'_>) -> String {
                 Allowed::Choice(_) => format!("{name}请用 ←/→ 选择：{range}。"),
             }
         }
+        NotLearning { stall } => format!(
+            "这次训练没有学到东西：{}。{}。",
+            stall_zh(stall, 3),
+            stall_advice_zh(stall)
+        ),
+        TrainNotLearning { stall } => format!(
+            "这次训练没有学到东西：{}。{}；增减轮次都无济于事。",
+            stall_zh(stall, 4),
+            stall_advice_zh(stall)
+        ),
     }
 }
 
@@ -2539,6 +2623,12 @@ mod tests {
                 character: 'x',
                 allowed: Field::Units.allowed(),
             },
+            Msg::NotLearning {
+                stall: Stall::TrainingLossNotFalling { best_epoch: 1 },
+            },
+            Msg::TrainNotLearning {
+                stall: Stall::FlatValidationLoss { loss: 8.003 },
+            },
         ]
     }
 
@@ -2748,6 +2838,8 @@ mod tests {
             Msg::ReviewWithoutKnownWords { .. } => 201,
             Msg::QuitQuestionRunEnded => 202,
             Msg::SettingCharRejected { .. } => 203,
+            Msg::NotLearning { .. } => 204,
+            Msg::TrainNotLearning { .. } => 205,
         }
     }
 
@@ -2811,7 +2903,7 @@ mod tests {
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..204).collect();
+        let expected: Vec<usize> = (0..206).collect();
         assert_eq!(positions, expected);
     }
 
@@ -2981,6 +3073,44 @@ mod tests {
             english,
             "Validation loss is lowest at epoch 4 (0.277) and rises after it: overfitting. \
              Press r to retrain with 4 epochs."
+        );
+    }
+
+    #[test]
+    fn not_learning_sentences_read_as_specified() {
+        let dashboard = Lang::En.text(&Msg::NotLearning {
+            stall: Stall::TrainingLossNotFalling { best_epoch: 1 },
+        });
+        assert_eq!(
+            dashboard,
+            "The run is not learning: training loss did not fall after epoch 1, while \
+             validation loss rose. Try a lower learning rate."
+        );
+
+        let summary = Lang::En.text(&Msg::TrainNotLearning {
+            stall: Stall::HugeLoss {
+                epoch: 1,
+                loss: 266_295.8,
+            },
+        });
+        assert!(
+            summary
+                .starts_with("the run is not learning: validation loss reached 266296 at epoch 1"),
+            "{summary}"
+        );
+        assert!(
+            summary.ends_with(
+                "Try a lower learning rate or L2 factor; more or fewer epochs will not help."
+            ),
+            "{summary}"
+        );
+
+        let flat = Lang::Zh.text(&Msg::NotLearning {
+            stall: Stall::FlatValidationLoss { loss: 8.003_077 },
+        });
+        assert_eq!(
+            flat,
+            "这次训练没有学到东西：验证集损失每一轮都是 8.003。请降低学习率 (learning rate)。"
         );
     }
 

@@ -306,7 +306,8 @@ mod suggestions {
             "1000",
             "--json",
         ];
-        for (epochs, rose) in [("1", false), ("30", true)] {
+        let cases = [("1", false, "not_risen"), ("30", true, "overfitting")];
+        for (epochs, rose, verdict) in cases {
             let mut args = base.to_vec();
             args.extend(["--epochs", epochs, "--learning-rate", "0.02"]);
             let output = run_in(temp.path(), &args);
@@ -315,7 +316,64 @@ mod suggestions {
             let last = stdout.lines().last().unwrap();
             let summary: serde_json::Value = serde_json::from_str(last).unwrap();
             assert_eq!(summary["val_loss_rose"], rose, "{epochs} epochs: {last}");
+            assert_eq!(summary["verdict"], verdict, "{epochs} epochs: {last}");
         }
+    }
+}
+
+mod summary_verdicts {
+    use super::*;
+
+    /// Trains on the 1,200 generated reviews at learning rate 1 with
+    /// `extra` options, and returns the output.
+    fn train_at_learning_rate_one(folder: &Path, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "train",
+            "--data",
+            "aclImdb",
+            "--vocab",
+            "12",
+            "--validation-size",
+            "1000",
+            "--epochs",
+            "5",
+            "--learning-rate",
+            "1",
+        ];
+        args.extend(extra);
+        let output = run_in(folder, &args);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        output
+    }
+
+    #[test]
+    fn saturated_run_not_learning() {
+        // At learning rate 1 the outputs saturate within the first epoch,
+        // so validation loss is the same at every epoch.
+        let temp = folder_with_data_to_validate();
+
+        let output = train_at_learning_rate_one(temp.path(), &["--json"]);
+        let stdout = stdout_of(&output);
+        let last = stdout.lines().last().unwrap();
+        let summary: serde_json::Value = serde_json::from_str(last).unwrap();
+        assert_eq!(summary["verdict"], "not_learning", "{last}");
+        assert_eq!(summary["val_loss_rose"], false, "{last}");
+
+        let output = train_at_learning_rate_one(temp.path(), &[]);
+        let stdout = stdout_of(&output);
+        let line = stdout
+            .lines()
+            .find(|line| line.starts_with("the run is not learning: "))
+            .unwrap_or_else(|| panic!("no not-learning line:\n{stdout}"));
+        assert!(line.contains(" at every epoch."), "{line}");
+        assert!(line.contains("Try a lower learning rate"), "{line}");
+        assert!(!stdout.contains("overfitting"), "{stdout}");
+        assert!(!stdout.contains("--full"), "{stdout}");
+
+        let output = train_at_learning_rate_one(temp.path(), &["--lang", "zh"]);
+        let stdout = stdout_of(&output);
+        assert!(stdout.contains("这次训练没有学到东西："), "{stdout}");
+        assert!(stdout.contains("请降低学习率"), "{stdout}");
     }
 }
 

@@ -10,7 +10,9 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyEventState, Ke
 use imdb_tui::data::{Dataset, Split, Vocabulary};
 use imdb_tui::i18n::Lang;
 use imdb_tui::model::Network;
-use imdb_tui::train::{EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent};
+use imdb_tui::train::{
+    EpochMetrics, FailureReason, RunConfig, RunKind, TestMetrics, TrainEvent, Verdict,
+};
 use imdb_tui::ui::{
     App, AppEvent, Command, DownloadStep, Focus, Metric, MissingData, ModelSource, Notice, Overlay,
     Phase, PrepareProgress, Theme, Update, chart_data, draw,
@@ -95,6 +97,33 @@ fn exploration_epoch(epoch: usize) -> EpochMetrics {
     }
 }
 
+/// Metrics shaped like a run at learning rate 1 whose outputs saturated:
+/// validation loss 8.003 at every epoch, accuracy at chance.
+fn saturated_epoch(epoch: usize) -> EpochMetrics {
+    EpochMetrics {
+        epoch,
+        train_loss: if epoch == 1 { 7.692 } else { 7.950 },
+        train_accuracy: 0.502,
+        val_loss: Some(8.003_077_188_730_24),
+        val_accuracy: Some(0.498),
+        seconds: 0.9,
+    }
+}
+
+/// Metrics of a run whose training loss stays at 0.693 while validation
+/// loss is lowest at epoch 2 and rises after it.
+fn stalled_epoch(epoch: usize) -> EpochMetrics {
+    let e = epoch as f64;
+    EpochMetrics {
+        epoch,
+        train_loss: 0.693,
+        train_accuracy: 0.5,
+        val_loss: Some(0.69 + 0.01 * (e - 2.0).abs()),
+        val_accuracy: Some(0.5),
+        seconds: 0.9,
+    }
+}
+
 fn final_epoch(epoch: usize) -> EpochMetrics {
     EpochMetrics {
         val_loss: None,
@@ -140,10 +169,15 @@ fn running_app(lang: Lang, start: Instant) -> App {
 
 /// Builds an app after the whole 20-epoch exploration run.
 fn explored_app(lang: Lang) -> App {
+    finished_app(lang, (1..=20).map(exploration_epoch))
+}
+
+/// Builds an app after an exploration run that finished with `epochs`.
+fn finished_app(lang: Lang, epochs: impl IntoIterator<Item = EpochMetrics>) -> App {
     let start = Instant::now();
     let mut app = running_app(lang, start);
-    for epoch in 1..=20 {
-        let _ = app.handle_event(epoch_finished(exploration_epoch(epoch)));
+    for metrics in epochs {
+        let _ = app.handle_event(epoch_finished(metrics));
     }
     let _ = app.set_now(start + Duration::from_secs(31));
     let _ = app.handle_event(AppEvent::Train(TrainEvent::Finished {
@@ -262,6 +296,26 @@ mod snapshots {
     fn overfitting_after_twenty_epochs() {
         for lang in Lang::ALL {
             snapshot_sizes("overfitting", lang, &explored_app(lang));
+        }
+    }
+
+    #[test]
+    fn not_learning_with_flat_loss() {
+        for lang in Lang::ALL {
+            let app = finished_app(lang, (1..=5).map(saturated_epoch));
+            snapshot_sizes("not_learning", lang, &app);
+        }
+    }
+
+    #[test]
+    fn not_learning_with_flat_training_loss() {
+        for lang in Lang::ALL {
+            let app = finished_app(lang, (1..=5).map(stalled_epoch));
+            let screen = render(&app, 120, 40);
+            snapshot(
+                format!("not_learning_rise_{}_120x40", lang_name(lang)),
+                screen,
+            );
         }
     }
 
@@ -462,6 +516,10 @@ mod wide_characters {
         vec![
             ("preparing", preparing),
             ("explored", explored_app(lang)),
+            (
+                "not learning",
+                finished_app(lang, (1..=5).map(saturated_epoch)),
+            ),
             ("retrained", retrained_app(lang)),
             ("help", help),
             ("retrain prompt", prompt),
@@ -966,6 +1024,26 @@ mod keys {
     }
 
     #[test]
+    fn retrain_prompt_skips_epoch_of_stalled_run() {
+        for epochs in [
+            (1..=5).map(saturated_epoch).collect::<Vec<_>>(),
+            (1..=5).map(stalled_epoch).collect(),
+        ] {
+            let mut app = finished_app(Lang::En, epochs);
+            let _ = app.handle_key(press(KeyCode::Char('r')));
+            let expected = app.exploration_config.epochs.to_string();
+            assert_eq!(
+                app.overlay,
+                Some(Overlay::RetrainPrompt {
+                    input: expected,
+                    rejected: None,
+                    replace_on_type: true,
+                })
+            );
+        }
+    }
+
+    #[test]
     fn retrain_prompt_typing_replaces_default() {
         let mut app = explored_app(Lang::En);
         let _ = app.handle_key(press(KeyCode::Char('r')));
@@ -1377,11 +1455,49 @@ mod charts {
     }
 
     #[test]
+    fn stalled_run_has_no_overfitting_region() {
+        for epochs in [
+            (1..=5).map(saturated_epoch).collect::<Vec<_>>(),
+            (1..=5).map(stalled_epoch).collect(),
+        ] {
+            let history = history_with(epochs);
+            let verdict = history.overfitting().map(|overfitting| overfitting.verdict);
+            assert!(
+                matches!(verdict, Some(Verdict::NotLearning(_))),
+                "{verdict:?}"
+            );
+            assert_eq!(history.overfitting_epoch(), None);
+            let data = chart_data(&history, Metric::Loss, 20, 5);
+            assert_eq!(data.validation.len(), 5);
+            assert!(data.after_best.is_empty(), "{:?}", data.after_best);
+        }
+    }
+
+    #[test]
+    fn equal_losses_after_best_not_drawn_apart() {
+        let mut epochs: Vec<EpochMetrics> = (1..=4).map(exploration_epoch).collect();
+        let lowest = epochs[3].val_loss;
+        for epoch in 5..=6 {
+            epochs.push(EpochMetrics {
+                val_loss: lowest,
+                ..exploration_epoch(epoch)
+            });
+        }
+        let history = history_with(epochs);
+        let overfitting = history.overfitting().unwrap();
+        assert_eq!(overfitting.best_epoch, 4);
+        assert_eq!(overfitting.verdict, Verdict::NotRisen);
+        let data = chart_data(&history, Metric::Loss, 20, 5);
+        assert_eq!(data.best_epoch, Some(4));
+        assert!(data.after_best.is_empty(), "{:?}", data.after_best);
+    }
+
+    #[test]
     fn accuracy_peak_reported_when_different() {
         let history = history_with((1..=20).map(exploration_epoch).collect());
         let overfitting = history.overfitting().unwrap();
         assert_eq!(overfitting.best_epoch, 4);
-        assert!(overfitting.rises_after);
+        assert_eq!(overfitting.verdict, Verdict::Overfitting);
         assert_eq!(overfitting.accuracy_peak.map(|(epoch, _)| epoch), Some(3));
     }
 }

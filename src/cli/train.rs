@@ -15,7 +15,7 @@ use crate::i18n::{Lang, Msg};
 use crate::model::Network;
 use crate::model::io::{TrainingRecord, save};
 use crate::train::{
-    EpochMetrics, RunConfig, RunKind, Settings, TestMetrics, TrainEvent, best_epoch, spawn,
+    EpochMetrics, RunConfig, RunKind, Settings, TestMetrics, TrainEvent, Verdict, assess, spawn,
 };
 
 /// The last line of `train --json`.
@@ -27,10 +27,12 @@ struct Summary {
     /// Epoch with the lowest validation loss.
     best_epoch: Option<usize>,
     best_val_loss: Option<f64>,
-    /// True when a later epoch follows `best_epoch`, so validation loss rose
-    /// after it and overfitting began. False when the lowest loss is at the
-    /// last epoch, and `None` without validation.
+    /// True when a later epoch's validation loss is strictly above the one
+    /// at `best_epoch`; `None` without validation.
     val_loss_rose: Option<bool>,
+    /// `overfitting`, `not_risen` or `not_learning`, as
+    /// [`crate::train::assess`] decides; `None` without validation.
+    verdict: Option<Verdict>,
     test_loss: Option<f64>,
     test_accuracy: Option<f64>,
     /// Wall time of training and evaluation, data preparation excluded.
@@ -55,14 +57,15 @@ pub fn train(data: &DataArgs, args: &TrainArgs, settings: &Settings, lang: Lang)
 
     let started = Instant::now();
     let (history, model, test) = run(&dataset, &config, args.json, lang)?;
-    let best = best_epoch(&history);
+    let assessment = assess(&history);
     let summary = Summary {
         summary: true,
         kind: config.kind,
         epochs: history.len(),
-        best_epoch: best,
-        best_val_loss: best.and_then(|epoch| history[epoch - 1].val_loss),
-        val_loss_rose: best.map(|epoch| epoch < history.len()),
+        best_epoch: assessment.map(|assessment| assessment.best_epoch),
+        best_val_loss: assessment.map(|assessment| assessment.best_val_loss),
+        val_loss_rose: assessment.map(|assessment| assessment.val_loss_rose),
+        verdict: assessment.map(|assessment| assessment.verdict),
         test_loss: test.map(|test| test.loss),
         test_accuracy: test.map(|test| test.accuracy),
         seconds: started.elapsed().as_secs_f64(),
@@ -143,21 +146,27 @@ fn print_epoch(metrics: &EpochMetrics, epochs: usize, json: bool, lang: Lang) ->
 /// Prints the summary as text. `suggest` builds the `train` command line
 /// of this experiment for a run kind and a number of epochs.
 fn print_summary(summary: &Summary, suggest: &dyn Fn(RunKind, usize) -> String, lang: Lang) {
-    if let (Some(epoch), Some(loss)) = (summary.best_epoch, summary.best_val_loss) {
-        let message = if summary.val_loss_rose == Some(true) {
-            let command = suggest(RunKind::Final, epoch);
-            lang.text(&Msg::TrainBest {
-                epoch,
-                loss,
-                command: &command,
-            })
-        } else {
-            let command = suggest(RunKind::Exploration, more_epochs(summary.epochs));
-            lang.text(&Msg::TrainLowestSoFar {
-                epoch,
-                loss,
-                command: &command,
-            })
+    if let (Some(epoch), Some(loss), Some(verdict)) =
+        (summary.best_epoch, summary.best_val_loss, summary.verdict)
+    {
+        let message = match verdict {
+            Verdict::Overfitting => {
+                let command = suggest(RunKind::Final, epoch);
+                lang.text(&Msg::TrainBest {
+                    epoch,
+                    loss,
+                    command: &command,
+                })
+            }
+            Verdict::NotRisen => {
+                let command = suggest(RunKind::Exploration, more_epochs(summary.epochs));
+                lang.text(&Msg::TrainLowestSoFar {
+                    epoch,
+                    loss,
+                    command: &command,
+                })
+            }
+            Verdict::NotLearning(stall) => lang.text(&Msg::TrainNotLearning { stall }),
         };
         println!("{message}");
     }

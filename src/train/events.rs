@@ -217,19 +217,3 @@ impl std::fmt::Display for FailureReason {
         }
     }
 }
-
-/// Returns the overfitting epoch: the epoch with the lowest validation loss,
-/// the earliest one on a tie. Overfitting begins after it. Epochs without a
-/// finite validation loss are skipped; `None` when no epoch has one.
-pub fn best_epoch(history: &[EpochMetrics]) -> Option<usize> {
-    let mut best: Option<(usize, f64)> = None;
-    for metrics in history {
-        let Some(loss) = metrics.val_loss.filter(|loss| loss.is_finite()) else {
-            continue;
-        };
-        if best.is_none_or(|(_, lowest)| loss < lowest) {
-            best = Some((metrics.epoch, loss));
-        }
-    }
-    best.map(|(epoch, _)| epoch)
-}

@@ -42,13 +42,15 @@ impl Metric {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChartData {
     pub training: Vec<(f64, f64)>,
-    /// Validation points up to and including the overfitting epoch.
+    /// Validation points up to and including the overfitting epoch, or all
+    /// of them unless the run overfits.
     pub validation: Vec<(f64, f64)>,
     /// Validation points from the overfitting epoch on; the first point
-    /// repeats the overfitting epoch so that the line continues.
+    /// repeats the overfitting epoch so that the line continues. Empty
+    /// unless the run overfits.
     pub after_best: Vec<(f64, f64)>,
     pub retrain: Vec<(f64, f64)>,
-    /// The overfitting epoch, drawn as a vertical line.
+    /// The epoch of lowest validation loss, drawn as a vertical line.
     pub best_epoch: Option<usize>,
     pub x_axis: EpochAxis,
     pub y_bounds: [f64; 2],
@@ -73,7 +75,7 @@ pub fn chart_data(
     let best_epoch = history
         .overfitting()
         .map(|overfitting| overfitting.best_epoch);
-    let split_at = best_epoch.unwrap_or(usize::MAX);
+    let split_at = history.overfitting_epoch().unwrap_or(usize::MAX);
 
     let training = exploration
         .iter()

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, best_epoch};
+use crate::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, Verdict, assess, best_epoch};
 
 /// State of a run: in progress, or the way it ended.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,15 +72,16 @@ pub struct BestEpoch {
     pub val_accuracy: Option<f64>,
 }
 
-/// Overfitting point of a run: the epoch of lowest validation loss and, when
-/// it differs, the epoch of highest validation accuracy.
+/// Overfitting point of a run: the epoch of lowest validation loss, the
+/// verdict on it and, when it differs, the epoch of highest validation
+/// accuracy.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Overfitting {
     pub best_epoch: usize,
     pub best_loss: f64,
-    /// True when a later epoch exists, so validation loss has risen after
-    /// `best_epoch` rather than still falling.
-    pub rises_after: bool,
+    /// Whether overfitting begins after `best_epoch`, validation loss has
+    /// not risen yet, or the run is not learning.
+    pub verdict: Verdict,
     /// Epoch and value of the highest validation accuracy, when it is not
     /// `best_epoch`.
     pub accuracy_peak: Option<(usize, f64)>,
@@ -175,23 +176,23 @@ impl History {
     /// a finite validation loss.
     pub fn overfitting(&self) -> Option<Overfitting> {
         let epochs = self.exploration_epochs();
-        let best = best_epoch(epochs)?;
-        let best_loss = epochs
-            .iter()
-            .find(|metrics| metrics.epoch == best)
-            .and_then(|metrics| metrics.val_loss)?;
-        let last = epochs
-            .iter()
-            .map(|metrics| metrics.epoch)
-            .max()
-            .unwrap_or(best);
+        let assessment = assess(epochs)?;
+        let best = assessment.best_epoch;
         let accuracy_peak = highest_val_accuracy(epochs).filter(|&(epoch, _)| epoch != best);
         Some(Overfitting {
             best_epoch: best,
-            best_loss,
-            rises_after: last > best,
+            best_loss: assessment.best_val_loss,
+            verdict: assessment.verdict,
             accuracy_peak,
         })
+    }
+
+    /// Returns the epoch after which the charts draw validation loss as
+    /// overfitting, or `None` unless the verdict is overfitting.
+    pub fn overfitting_epoch(&self) -> Option<usize> {
+        self.overfitting()
+            .filter(|overfitting| overfitting.verdict == Verdict::Overfitting)
+            .map(|overfitting| overfitting.best_epoch)
     }
 
     /// True when the shown runs of this session have no finished epoch.

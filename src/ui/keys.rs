@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::train::{RunConfig, RunKind};
+use crate::train::{RunConfig, RunKind, Verdict};
 
 use super::app::{App, Focus, Notice, Overlay};
 use super::interface::{Command, Update};
@@ -227,11 +227,13 @@ impl App {
         }
     }
 
-    /// Returns the epoch count the retrain prompt proposes: the overfitting
-    /// epoch, else the exploration run's length.
+    /// Returns the epoch count the retrain prompt proposes: the best epoch
+    /// of the exploration run, else its length. A run that is not learning
+    /// gets its length too, because its best epoch is no remedy.
     pub fn default_retrain_epochs(&self) -> usize {
         self.history
             .overfitting()
+            .filter(|overfitting| !matches!(overfitting.verdict, Verdict::NotLearning(_)))
             .map_or(self.exploration_config.epochs, |overfitting| {
                 overfitting.best_epoch
             })

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::i18n::{Lang, Msg};
+use crate::train::Verdict;
 
 use super::app::{App, Focus, Overlay};
 use super::charts::{ChartView, LegendView, Metric};
@@ -185,26 +186,28 @@ fn render_overfitting_sentence(app: &App, area: Rect, buf: &mut Buffer) {
     let Some(overfitting) = app.history.overfitting() else {
         return;
     };
-    let mut text = if overfitting.rises_after {
-        lang.text(&Msg::Overfitting {
-            epoch: overfitting.best_epoch,
-            loss: overfitting.best_loss,
-        })
-    } else {
-        lang.text(&Msg::LowestSoFar {
-            epoch: overfitting.best_epoch,
-            loss: overfitting.best_loss,
-        })
+    let epoch = overfitting.best_epoch;
+    let loss = overfitting.best_loss;
+    let (mut text, style) = match overfitting.verdict {
+        Verdict::Overfitting => (
+            lang.text(&Msg::Overfitting { epoch, loss }),
+            app.theme.best_row,
+        ),
+        Verdict::NotRisen => (
+            lang.text(&Msg::LowestSoFar { epoch, loss }),
+            app.theme.label,
+        ),
+        Verdict::NotLearning(stall) => (lang.text(&Msg::NotLearning { stall }), app.theme.error),
     };
-    if let Some((epoch, accuracy)) = overfitting.accuracy_peak {
+    // The accuracy peak of a run that is not learning tells nothing.
+    let accuracy_peak = match overfitting.verdict {
+        Verdict::NotLearning(_) => None,
+        _ => overfitting.accuracy_peak,
+    };
+    if let Some((epoch, accuracy)) = accuracy_peak {
         text.push(' ');
         text.push_str(&lang.text(&Msg::AccuracyPeak { epoch, accuracy }));
     }
-    let style = if overfitting.rises_after {
-        app.theme.best_row
-    } else {
-        app.theme.label
-    };
     Paragraph::new(Line::styled(text, style))
         .wrap(Wrap { trim: true })
         .render(area, buf);
