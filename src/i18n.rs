@@ -593,7 +593,10 @@ pub enum Msg<'a> {
     TrainLowestSoFar {
         epoch: usize,
         loss: f64,
-        command: &'a str,
+        /// A run with more epochs, or `None` when the run had the most
+        /// epochs `--epochs` allows, `max_epochs`.
+        command: Option<&'a str>,
+        max_epochs: usize,
     },
     /// A review given to `predict`, numbered from 1, has no word of the
     /// model's vocabulary. `start` is its first characters.
@@ -1311,11 +1314,22 @@ fn english(message: &Msg<'_>) -> String {
         TrainLowestSoFar {
             epoch,
             loss,
-            command,
+            command: Some(command),
+            ..
         } => format!(
             "validation loss is lowest so far at epoch {epoch} ({loss:.4}); it has not risen \
              yet, so overfitting has not begun. Train more epochs to find where it does, such \
              as `{command}`."
+        ),
+        TrainLowestSoFar {
+            epoch,
+            loss,
+            command: None,
+            max_epochs,
+        } => format!(
+            "validation loss is lowest so far at epoch {epoch} ({loss:.4}); it has not risen \
+             within {max_epochs} epochs, the most `--epochs` allows, so overfitting has not \
+             begun. A larger learning rate makes each epoch go further."
         ),
         ReviewWithoutKnownWords { number, start } => format!(
             "note: review {number} (\"{start}\") has no words in the vocabulary, so its \
@@ -2013,10 +2027,20 @@ fn chinese(message: &Msg<'_>) -> String {
         TrainLowestSoFar {
             epoch,
             loss,
-            command,
+            command: Some(command),
+            ..
         } => format!(
             "验证集损失目前在第 {epoch} 轮最低 ({loss:.4})，还没有上升，所以尚未过拟合 (overfitting)。\
              请训练更多轮次来找到过拟合开始的位置，例如 `{command}`。"
+        ),
+        TrainLowestSoFar {
+            epoch,
+            loss,
+            command: None,
+            max_epochs,
+        } => format!(
+            "验证集损失目前在第 {epoch} 轮最低 ({loss:.4})，在 `--epochs` 允许的最多 {max_epochs} 轮内\
+             没有上升，所以尚未过拟合 (overfitting)。更大的学习率 (learning rate) 能让每一轮走得更远。"
         ),
         ReviewWithoutKnownWords { number, start } => format!(
             "注意：第 {number} 条影评（\"{start}\"）没有词表中的词，它的概率只来自网络的偏置 (bias)"
@@ -2611,7 +2635,8 @@ mod tests {
             Msg::TrainLowestSoFar {
                 epoch: 3,
                 loss: 0.2947,
-                command: "imdb-tui train --epochs 6",
+                command: Some("imdb-tui train --epochs 6"),
+                max_epochs: 6,
             },
             Msg::ReviewWithoutKnownWords {
                 number: 2,
@@ -3180,5 +3205,20 @@ mod tests {
             Lang::from_sources(None, None, None, Some("fr_FR.UTF-8")),
             Lang::En
         );
+    }
+
+    #[test]
+    fn lowest_so_far_at_most_epochs_suggests_no_run() {
+        let message = Msg::TrainLowestSoFar {
+            epoch: 200,
+            loss: 0.42,
+            command: None,
+            max_epochs: 200,
+        };
+        let english = Lang::En.text(&message);
+        assert!(english.contains("within 200 epochs"), "{english}");
+        assert!(!english.contains("imdb-tui train"), "{english}");
+        let chinese = Lang::Zh.text(&message);
+        assert!(chinese.contains("最多 200 轮"), "{chinese}");
     }
 }

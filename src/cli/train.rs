@@ -159,11 +159,13 @@ fn print_summary(summary: &Summary, suggest: &dyn Fn(RunKind, usize) -> String, 
                 })
             }
             Verdict::NotRisen => {
-                let command = suggest(RunKind::Exploration, more_epochs(summary.epochs));
+                let more = more_epochs(summary.epochs);
+                let command = (more > summary.epochs).then(|| suggest(RunKind::Exploration, more));
                 lang.text(&Msg::TrainLowestSoFar {
                     epoch,
                     loss,
-                    command: &command,
+                    command: command.as_deref(),
+                    max_epochs: more,
                 })
             }
             Verdict::NotLearning(stall) => lang.text(&Msg::TrainNotLearning { stall }),
