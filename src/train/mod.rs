@@ -11,4 +11,4 @@ pub use events::{
 };
 pub use run::train;
 pub use settings::{Allowed, DEFAULT_VOCAB_SIZE, Field, Settings, SettingsError};
-pub use trainer::{Trainer, spawn};
+pub use trainer::{Trainer, spawn, spawn_with_cancel};
