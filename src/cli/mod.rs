@@ -9,6 +9,7 @@ mod fetch;
 mod messages;
 mod predict;
 mod report;
+mod signals;
 mod suggest;
 mod train;
 
