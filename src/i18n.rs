@@ -607,6 +607,22 @@ pub enum Msg<'a> {
         character: char,
         allowed: Allowed,
     },
+    // Messages of the signal and closed-pipe handling of the headless
+    // commands.
+    /// Context of an error of writing to standard output other than a
+    /// closed pipe.
+    StdoutWriteFailed,
+    /// `train` stopped on `signal` (`SIGINT` or `SIGTERM`) after `epochs`
+    /// finished epochs, without saving.
+    TrainStopped {
+        signal: &'a str,
+        epochs: usize,
+    },
+    /// `signal`, arriving after a first termination signal, ended `train`
+    /// without waiting for the run.
+    TrainStoppedAtOnce {
+        signal: &'a str,
+    },
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -1352,6 +1368,14 @@ fn english(message: &Msg<'_>) -> String {
                 Allowed::Choice(_) => format!("{name} is chosen with Left/Right: {range}."),
             }
         }
+        StdoutWriteFailed => "writing to standard output failed".into(),
+        TrainStopped { signal, epochs } => format!(
+            "Training stopped by {signal} after {}. No model was saved.",
+            count_noun(epochs, "epoch", "epochs")
+        ),
+        TrainStoppedAtOnce { signal } => {
+            format!("Received {signal} while stopping. Exiting without waiting for the run.")
+        }
     }
 }
 
@@ -1977,6 +2001,13 @@ fn chinese(message: &Msg<'_>) -> String {
                 Allowed::Choice(_) => format!("{name}请用 ←/→ 选择：{range}。"),
             }
         }
+        StdoutWriteFailed => "写入标准输出失败".into(),
+        TrainStopped { signal, epochs } => {
+            format!("训练在 {epochs} 轮后因 {signal} 停止，没有保存模型。")
+        }
+        TrainStoppedAtOnce { signal } => {
+            format!("停止过程中又收到 {signal}，不再等待训练，立即退出。")
+        }
     }
 }
 
@@ -2527,6 +2558,12 @@ mod tests {
                 character: 'x',
                 allowed: Field::Units.allowed(),
             },
+            Msg::StdoutWriteFailed,
+            Msg::TrainStopped {
+                signal: "SIGINT",
+                epochs: 3,
+            },
+            Msg::TrainStoppedAtOnce { signal: "SIGTERM" },
         ]
     }
 
@@ -2736,6 +2773,9 @@ mod tests {
             Msg::ReviewWithoutKnownWords { .. } => 201,
             Msg::QuitQuestionRunEnded => 202,
             Msg::SettingCharRejected { .. } => 203,
+            Msg::StdoutWriteFailed => 204,
+            Msg::TrainStopped { .. } => 205,
+            Msg::TrainStoppedAtOnce { .. } => 206,
         }
     }
 
@@ -2769,6 +2809,13 @@ mod tests {
             "Run cancelled after 1 epoch."
         );
         assert_eq!(
+            text(Msg::TrainStopped {
+                signal: "SIGINT",
+                epochs: 1
+            }),
+            "Training stopped by SIGINT after 1 epoch. No model was saved."
+        );
+        assert_eq!(
             text(Msg::ModelRetrained { epochs: 1 }),
             "Model: retrained model, 1 epoch"
         );
@@ -2799,7 +2846,7 @@ mod tests {
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..204).collect();
+        let expected: Vec<usize> = (0..207).collect();
         assert_eq!(positions, expected);
     }
 

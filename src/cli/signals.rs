@@ -22,6 +22,13 @@ impl Termination {
         }
     }
 
+    /// Returns 128 plus the signal number (130 for SIGINT, 143 for
+    /// SIGTERM, 129 for SIGHUP): the status that shells report for a
+    /// process that the signal ended.
+    pub fn exit_code(self) -> u8 {
+        128 + self.number()
+    }
+
     /// Returns the signal number, which POSIX fixes for these three
     /// signals in its `kill` utility.
     fn number(self) -> u8 {
@@ -127,5 +134,17 @@ impl TerminationSignals {
     /// Never returns, because no signal is handled.
     pub async fn recv(&mut self) -> Termination {
         std::future::pending().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_add_128() {
+        assert_eq!(Termination::Interrupt.exit_code(), 130);
+        assert_eq!(Termination::Terminate.exit_code(), 143);
+        assert_eq!(Termination::Hangup.exit_code(), 129);
     }
 }
