@@ -620,6 +620,22 @@ pub enum Msg<'a> {
     TrainNotLearning {
         stall: Stall,
     },
+    // Messages of the signal and closed-pipe handling of the headless
+    // commands.
+    /// Context of an error of writing to standard output other than a
+    /// closed pipe.
+    StdoutWriteFailed,
+    /// `train` stopped on `signal` (`SIGINT` or `SIGTERM`) after `epochs`
+    /// finished epochs, without saving.
+    TrainStopped {
+        signal: &'a str,
+        epochs: usize,
+    },
+    /// `signal`, arriving after a first termination signal, ended `train`
+    /// without waiting for the run.
+    TrainStoppedAtOnce {
+        signal: &'a str,
+    },
 }
 
 /// Formats a count with thousands separators: 25000 becomes `25,000`.
@@ -1391,6 +1407,14 @@ fn english(message: &Msg<'_>) -> String {
             stall_en(stall, 4),
             capitalized = capitalized(stall_advice_en(stall))
         ),
+        StdoutWriteFailed => "writing to standard output failed".into(),
+        TrainStopped { signal, epochs } => format!(
+            "Training stopped by {signal} after {}. No model was saved.",
+            count_noun(epochs, "epoch", "epochs")
+        ),
+        TrainStoppedAtOnce { signal } => {
+            format!("Received {signal} while stopping. Exiting without waiting for the run.")
+        }
     }
 }
 
@@ -2097,6 +2121,13 @@ fn chinese(message: &Msg<'_>) -> String {
             stall_zh(stall, 4),
             stall_advice_zh(stall)
         ),
+        StdoutWriteFailed => "写入标准输出失败".into(),
+        TrainStopped { signal, epochs } => {
+            format!("训练在 {epochs} 轮后因 {signal} 停止，没有保存模型。")
+        }
+        TrainStoppedAtOnce { signal } => {
+            format!("停止过程中又收到 {signal}，不再等待训练，立即退出。")
+        }
     }
 }
 
@@ -2654,6 +2685,12 @@ mod tests {
             Msg::TrainNotLearning {
                 stall: Stall::FlatValidationLoss { loss: 8.003 },
             },
+            Msg::StdoutWriteFailed,
+            Msg::TrainStopped {
+                signal: "SIGINT",
+                epochs: 3,
+            },
+            Msg::TrainStoppedAtOnce { signal: "SIGTERM" },
         ]
     }
 
@@ -2865,6 +2902,9 @@ mod tests {
             Msg::SettingCharRejected { .. } => 203,
             Msg::NotLearning { .. } => 204,
             Msg::TrainNotLearning { .. } => 205,
+            Msg::StdoutWriteFailed => 206,
+            Msg::TrainStopped { .. } => 207,
+            Msg::TrainStoppedAtOnce { .. } => 208,
         }
     }
 
@@ -2898,6 +2938,13 @@ mod tests {
             "Run cancelled after 1 epoch."
         );
         assert_eq!(
+            text(Msg::TrainStopped {
+                signal: "SIGINT",
+                epochs: 1
+            }),
+            "Training stopped by SIGINT after 1 epoch. No model was saved."
+        );
+        assert_eq!(
             text(Msg::ModelRetrained { epochs: 1 }),
             "Model: retrained model, 1 epoch"
         );
@@ -2928,7 +2975,7 @@ mod tests {
     #[test]
     fn sample_list_covers_every_message() {
         let positions: Vec<usize> = every_message().iter().map(position).collect();
-        let expected: Vec<usize> = (0..206).collect();
+        let expected: Vec<usize> = (0..209).collect();
         assert_eq!(positions, expected);
     }
 

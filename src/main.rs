@@ -51,6 +51,10 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            if let Some(quiet) = error.downcast_ref::<cli::QuietExit>() {
+                tracing::info!("{quiet}");
+                return ExitCode::from(quiet.exit_code());
+            }
             tracing::error!("{error:#}");
             let message = cli::error_text(&error, lang);
             eprintln!("{}", lang.text(&Msg::ErrorLine { message: &message }));

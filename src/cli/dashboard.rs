@@ -11,6 +11,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use super::args::{Cli, DataArgs};
 use super::data::{DATA_DIR, download_source_from_env};
 use super::messages::{data_error_text, error_text, fetch_error_text, warning_text};
+use super::signals::{Termination, TerminationSignals};
 use crate::data::{DataError, DataSource, Dataset, PrepareOptions, locate, prepare};
 use crate::fetch::{Downloader, Source};
 use crate::i18n::{Lang, Msg};
@@ -57,35 +58,30 @@ pub fn dashboard(cli: &Cli, settings: &Settings, lang: Lang) -> Result<()> {
     })
 }
 
-/// Sends [`AppEvent::Terminate`] when the process receives SIGTERM or
-/// SIGHUP, so that the dashboard quits as on Ctrl-C and restores the terminal
-/// instead of dying on the alternate screen. Must run inside the runtime.
-#[cfg(unix)]
+/// Sends [`AppEvent::Terminate`] when the process receives SIGINT, SIGTERM
+/// or SIGHUP, so that the dashboard quits as on Ctrl-C and restores the
+/// terminal instead of dying on the alternate screen. Ctrl-C typed in the
+/// dashboard is a key in raw mode, so SIGINT comes only from outside, as
+/// from `kill -INT`. Must run inside the runtime.
 fn forward_termination(events: UnboundedSender<AppEvent>) {
-    use tokio::signal::unix::{SignalKind, signal};
-
-    let handlers = signal(SignalKind::terminate())
-        .and_then(|terminate| Ok((terminate, signal(SignalKind::hangup())?)));
-    let (mut terminate, mut hangup) = match handlers {
-        Ok(handlers) => handlers,
+    let signals = [
+        Termination::Interrupt,
+        Termination::Terminate,
+        Termination::Hangup,
+    ];
+    let mut signals = match TerminationSignals::install(&signals) {
+        Ok(signals) => signals,
         Err(error) => {
-            tracing::warn!(%error, "installing the SIGTERM and SIGHUP handlers failed");
+            tracing::warn!(%error, "installing the SIGINT, SIGTERM and SIGHUP handlers failed");
             return;
         }
     };
     tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = terminate.recv() => "SIGTERM",
-            _ = hangup.recv() => "SIGHUP",
-        };
-        tracing::info!("received {name}, quitting");
+        let signal = signals.recv().await;
+        tracing::info!("received {}, quitting", signal.name());
         let _ = events.send(AppEvent::Terminate);
     });
 }
-
-/// Other platforms have no SIGTERM or SIGHUP to handle.
-#[cfg(not(unix))]
-fn forward_termination(_events: UnboundedSender<AppEvent>) {}
 
 /// State of the dataset when the dashboard starts.
 enum DataStart {

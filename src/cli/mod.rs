@@ -5,10 +5,14 @@ mod args;
 mod checks;
 mod dashboard;
 mod data;
+mod exit;
 mod fetch;
 mod messages;
+mod output;
 mod predict;
 mod report;
+mod signals;
+mod stop;
 mod suggest;
 mod train;
 
@@ -22,6 +26,7 @@ pub use data::{
     DATA_DIR, MD5_ENV_VAR, download_source_from_env, load_dataset, locate_or_offer_download,
     mirror_source,
 };
+pub use exit::QuietExit;
 pub use fetch::fetch_data;
 pub use messages::{
     data_error_text, error_text, fetch_error_text, model_error_text, settings_error_text,

@@ -5,6 +5,7 @@ use std::io::{self, BufRead, BufWriter, Write};
 use anyhow::{Context, Result};
 
 use super::args::PredictArgs;
+use super::output::output_error;
 use crate::i18n::{Lang, Msg};
 use crate::model::io::{ModelError, SavedModel, load};
 
@@ -29,10 +30,11 @@ pub fn predict(args: &PredictArgs, lang: Lang) -> Result<()> {
         } else {
             &negative
         };
-        writeln!(output, "{:.4}\t{label}", prediction.probability)?;
+        writeln!(output, "{:.4}\t{label}", prediction.probability)
+            .map_err(|error| output_error(error, lang))?;
         if prediction.known_words == 0 {
             // Flushed first, so that in a terminal the note follows its line.
-            output.flush()?;
+            output.flush().map_err(|error| output_error(error, lang))?;
             let start = quoted_start(text);
             eprintln!(
                 "{}",
@@ -60,8 +62,7 @@ pub fn predict(args: &PredictArgs, lang: Lang) -> Result<()> {
             write_one(index + 1, text)?;
         }
     }
-    output.flush()?;
-    Ok(())
+    output.flush().map_err(|error| output_error(error, lang))
 }
 
 /// Loads the model. When a file is missing, the message suggests saving to

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -9,13 +10,17 @@ use serde::Serialize;
 
 use super::args::{DataArgs, TrainArgs};
 use super::data::{load_dataset, locate_or_offer_download};
+use super::exit::QuietExit;
+use super::output::print_line;
+use super::stop::{StopWatcher, report_stop};
 use super::suggest::{more_epochs, train_command};
 use crate::data::Dataset;
 use crate::i18n::{Lang, Msg};
 use crate::model::Network;
 use crate::model::io::{TrainingRecord, save};
 use crate::train::{
-    EpochMetrics, RunConfig, RunKind, Settings, TestMetrics, TrainEvent, Verdict, assess, spawn,
+    EpochMetrics, RunConfig, RunKind, Settings, TestMetrics, TrainEvent, Verdict, assess,
+    spawn_with_cancel,
 };
 
 /// The last line of `train --json`.
@@ -41,6 +46,11 @@ struct Summary {
 
 /// Runs `imdb-tui train`. Its text output is in `lang`; the `--json`
 /// output stays in English, because programs read it.
+///
+/// SIGINT or SIGTERM cancels the run and ends `train` with
+/// [`QuietExit::Stopped`] after a message, before the summary and without
+/// saving. A closed standard output cancels it too, with
+/// [`QuietExit::OutputClosed`].
 pub fn train(data: &DataArgs, args: &TrainArgs, settings: &Settings, lang: Lang) -> Result<()> {
     if let Some(path) = &args.save {
         create_save_folder(path, lang)?;
@@ -55,8 +65,13 @@ pub fn train(data: &DataArgs, args: &TrainArgs, settings: &Settings, lang: Lang)
     };
     let config = settings.run_config(kind);
 
+    let cancel = Arc::new(AtomicBool::new(false));
+    let stop = StopWatcher::start(Arc::clone(&cancel), lang);
     let started = Instant::now();
-    let (history, model, test) = run(&dataset, &config, args.json, lang)?;
+    let (history, model, test) = run(&dataset, &config, cancel, &stop, args.json, lang)?;
+    if let Some(signal) = stop.received() {
+        return Err(report_stop(signal, history.len(), args.json, lang));
+    }
     let assessment = assess(&history);
     let summary = Summary {
         summary: true,
@@ -71,27 +86,42 @@ pub fn train(data: &DataArgs, args: &TrainArgs, settings: &Settings, lang: Lang)
         seconds: started.elapsed().as_secs_f64(),
     };
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        print_line(&serde_json::to_string(&summary)?, lang)?;
     } else {
         let suggest = |kind, epochs| train_command(settings, data.data.as_deref(), kind, epochs);
-        print_summary(&summary, &suggest, lang);
+        print_summary(&summary, &suggest, lang)?;
     }
 
     if let Some(path) = &args.save {
+        if let Some(signal) = stop.received() {
+            return Err(report_stop(signal, history.len(), args.json, lang));
+        }
         save_model(path, &model, &dataset, &config, test, lang)?;
+    }
+    // A signal that arrives while the model is saved comes too late to
+    // stop it. The files are complete, and the exit status reports the
+    // signal.
+    if let Some(signal) = stop.received() {
+        return Err(QuietExit::Stopped { signal }.into());
     }
     Ok(())
 }
 
 /// Trains on the trainer thread, printing each epoch as it finishes.
+/// `cancel` is the run's cancel flag, which `stop` sets on a signal.
+/// Returning early, as on a closed standard output, drops the trainer,
+/// which cancels the run.
 fn run(
     dataset: &Arc<Dataset>,
     config: &RunConfig,
+    cancel: Arc<AtomicBool>,
+    stop: &StopWatcher,
     json: bool,
     lang: Lang,
 ) -> Result<(Vec<EpochMetrics>, Arc<Network>, Option<TestMetrics>)> {
     let (sender, mut receiver) = tokio::sync::mpsc::unbounded_channel();
-    let trainer = spawn(Arc::clone(dataset), config.clone(), sender).map_err(|error| {
+    let spawned = spawn_with_cancel(Arc::clone(dataset), config.clone(), sender, cancel);
+    let trainer = spawned.map_err(|error| {
         anyhow::anyhow!(lang.text(&Msg::TrainerNotStarted {
             message: &error.to_string()
         }))
@@ -110,6 +140,9 @@ fn run(
                 return Ok((history, model, test));
             }
             TrainEvent::Cancelled { epochs_done } => {
+                if let Some(signal) = stop.received() {
+                    return Err(report_stop(signal, epochs_done, json, lang));
+                }
                 bail!(lang.text(&Msg::RunCancelled {
                     epochs: epochs_done
                 }))
@@ -122,30 +155,30 @@ fn run(
 
 fn print_epoch(metrics: &EpochMetrics, epochs: usize, json: bool, lang: Lang) -> Result<()> {
     if json {
-        println!("{}", serde_json::to_string(metrics)?);
-        return Ok(());
+        return print_line(&serde_json::to_string(metrics)?, lang);
     }
     let validation = match (metrics.val_loss, metrics.val_accuracy) {
         (Some(loss), Some(accuracy)) => Some((loss, accuracy)),
         _ => None,
     };
-    println!(
-        "{}",
-        lang.text(&Msg::TrainEpoch {
-            epoch: metrics.epoch,
-            epochs,
-            loss: metrics.train_loss,
-            accuracy: metrics.train_accuracy,
-            validation,
-            seconds: metrics.seconds,
-        })
-    );
-    Ok(())
+    let line = lang.text(&Msg::TrainEpoch {
+        epoch: metrics.epoch,
+        epochs,
+        loss: metrics.train_loss,
+        accuracy: metrics.train_accuracy,
+        validation,
+        seconds: metrics.seconds,
+    });
+    print_line(&line, lang)
 }
 
 /// Prints the summary as text. `suggest` builds the `train` command line
 /// of this experiment for a run kind and a number of epochs.
-fn print_summary(summary: &Summary, suggest: &dyn Fn(RunKind, usize) -> String, lang: Lang) {
+fn print_summary(
+    summary: &Summary,
+    suggest: &dyn Fn(RunKind, usize) -> String,
+    lang: Lang,
+) -> Result<()> {
     if let (Some(epoch), Some(loss), Some(verdict)) =
         (summary.best_epoch, summary.best_val_loss, summary.verdict)
     {
@@ -170,18 +203,16 @@ fn print_summary(summary: &Summary, suggest: &dyn Fn(RunKind, usize) -> String, 
             }
             Verdict::NotLearning(stall) => lang.text(&Msg::TrainNotLearning { stall }),
         };
-        println!("{message}");
+        print_line(&message, lang)?;
     }
     if let (Some(loss), Some(accuracy)) = (summary.test_loss, summary.test_accuracy) {
-        println!("{}", lang.text(&Msg::TrainTest { loss, accuracy }));
+        print_line(&lang.text(&Msg::TrainTest { loss, accuracy }), lang)?;
     }
-    println!(
-        "{}",
-        lang.text(&Msg::TrainTotal {
-            epochs: summary.epochs,
-            seconds: summary.seconds,
-        })
-    );
+    let total = lang.text(&Msg::TrainTotal {
+        epochs: summary.epochs,
+        seconds: summary.seconds,
+    });
+    print_line(&total, lang)
 }
 
 /// Creates the folder of `--save PATH` before training, so that a missing

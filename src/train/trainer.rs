@@ -26,7 +26,18 @@ pub fn spawn(
     config: RunConfig,
     events: UnboundedSender<TrainEvent>,
 ) -> io::Result<Trainer> {
-    let cancel = Arc::new(AtomicBool::new(false));
+    spawn_with_cancel(dataset, config, events, Arc::new(AtomicBool::new(false)))
+}
+
+/// Starts a run like [`spawn`] with `cancel` as its cancel flag. Setting
+/// the flag from any thread stops the run before its next batch, as
+/// [`Trainer::cancel`] does.
+pub fn spawn_with_cancel(
+    dataset: Arc<Dataset>,
+    config: RunConfig,
+    events: UnboundedSender<TrainEvent>,
+    cancel: Arc<AtomicBool>,
+) -> io::Result<Trainer> {
     let flag = Arc::clone(&cancel);
     let thread = std::thread::Builder::new()
         .name("trainer".to_owned())
