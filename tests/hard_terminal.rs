@@ -244,7 +244,7 @@ fn resize_during_training_and_back() {
         temp.path(),
         100,
         30,
-        &dashboard_command("", "--epochs 100"),
+        &dashboard_command("", "--epochs 200 --batch-size 1"),
     );
 
     session.wait_for("the exploration run", |screen| {
@@ -261,8 +261,9 @@ fn resize_during_training_and_back() {
         screen.contains("IMDB reviews") && screen.contains("Phase:")
     });
     assert!(!restored.contains("80x24"), "{restored}");
-    // 100 epochs on 2,000 reviews, each validated on 10,000, take seconds
-    // and the two resizes take milliseconds, so the run is still going.
+    // 200 epochs of one-review steps on 2,000 reviews are 400,000 steps,
+    // seconds even at a few microseconds each, and the two resizes take
+    // milliseconds, so the run is still going.
     assert!(
         restored.contains("Phase: exploring"),
         "the run ended before the window was restored:\n{restored}"
