@@ -132,19 +132,26 @@ fn closed_pipe() -> std::io::PipeWriter {
     writer
 }
 
-#[test]
-fn sigint_stops_train_without_saving() {
+/// Starts a long run with the `extra` options, sends `signal` after its
+/// first epoch line, and returns the folder, the run, its exit status and
+/// its standard error.
+fn stopped_by(signal: &str, extra: &[&str]) -> (TempDir, Training, ExitStatus, String) {
     let temp = TempDir::new().unwrap();
     write_dataset(temp.path());
     let mut command = imdb_tui(temp.path());
-    command.args(LONG_RUN);
+    command.args(LONG_RUN).args(extra);
     let mut training = Training::start(command, temp.path());
 
     training.wait_for_lines(1);
-    training.signal("INT");
+    training.signal(signal);
     let status = training.finish();
-
     let stderr = fs::read_to_string(temp.path().join("stderr.txt")).unwrap();
+    (temp, training, status, stderr)
+}
+
+#[test]
+fn sigint_stops_train_without_saving() {
+    let (temp, training, status, stderr) = stopped_by("INT", &[]);
     assert_eq!(status.code(), Some(130), "{status}; stderr:\n{stderr}");
     assert!(
         stderr.contains("Training stopped by SIGINT after "),
@@ -170,17 +177,7 @@ fn sigint_stops_train_without_saving() {
 
 #[test]
 fn sigterm_stops_train_with_json_line() {
-    let temp = TempDir::new().unwrap();
-    write_dataset(temp.path());
-    let mut command = imdb_tui(temp.path());
-    command.args(LONG_RUN).arg("--json");
-    let mut training = Training::start(command, temp.path());
-
-    training.wait_for_lines(1);
-    training.signal("TERM");
-    let status = training.finish();
-
-    let stderr = fs::read_to_string(temp.path().join("stderr.txt")).unwrap();
+    let (temp, training, status, stderr) = stopped_by("TERM", &["--json"]);
     assert_eq!(status.code(), Some(143), "{status}; stderr:\n{stderr}");
     assert!(
         stderr.contains("Training stopped by SIGTERM after "),
