@@ -338,28 +338,7 @@ fn run(
         after_step,
         done: &mut done,
     };
-    if threads == 1 || batches.len() == 0 {
-        let mut parts = parts;
-        let _ = work(&shared, &mut parts, 0, 1, Some(&mut leader));
-    } else {
-        let [first, second] = parts;
-        std::thread::scope(|scope| {
-            let helper = scope.spawn(|| {
-                let _guard = BreakOnPanic(&shared.barrier);
-                let _ = work(&shared, &mut [second], 1, 2, None);
-            });
-            let guard = BreakOnPanic(&shared.barrier);
-            if work(&shared, &mut [first], 0, 2, Some(&mut leader)).is_err() {
-                shared.barrier.break_it();
-            }
-            drop(guard);
-            // A panic on the helper thread goes on on this one, as it would
-            // have, had the work run here.
-            if let Err(payload) = helper.join() {
-                std::panic::resume_unwind(payload);
-            }
-        });
-    }
+    run_threads(&shared, parts, threads, &mut leader);
 
     let Shared {
         sums: shared_sums,
@@ -373,6 +352,33 @@ fn run(
             .unwrap_or_else(|error| error.into_inner())
     }));
     done
+}
+
+/// Runs the steps of `shared` on `threads` threads, one or two, each with
+/// its part of `parts`; the calling thread leads.
+fn run_threads(shared: &Shared, parts: [PartRows; PARTS], threads: usize, leader: &mut Leader) {
+    if threads == 1 || shared.batches.len() == 0 {
+        let mut parts = parts;
+        let _ = work(shared, &mut parts, 0, 1, Some(leader));
+        return;
+    }
+    let [first, second] = parts;
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| {
+            let _guard = BreakOnPanic(&shared.barrier);
+            let _ = work(shared, &mut [second], 1, 2, None);
+        });
+        let guard = BreakOnPanic(&shared.barrier);
+        if work(shared, &mut [first], 0, 2, Some(leader)).is_err() {
+            shared.barrier.break_it();
+        }
+        drop(guard);
+        // A panic on the helper thread continues on this thread, as if the
+        // work had run here.
+        if let Err(payload) = helper.join() {
+            std::panic::resume_unwind(payload);
+        }
+    });
 }
 
 /// The calling thread's duties besides its part: summing each step's
