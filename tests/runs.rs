@@ -13,7 +13,7 @@ use imdb_tui::i18n::Lang;
 use imdb_tui::model::{Activation, LossKind, Network, OptimizerKind};
 use imdb_tui::train::{EpochMetrics, RunConfig, RunKind, TestMetrics, TrainEvent};
 use imdb_tui::ui::{
-    App, AppEvent, Command, History, LoopIo, MAX_PICKED, Metric, Notice, Overlay, RunRecord,
+    App, AppEvent, Command, History, LoopIo, MAX_PICKED, Metric, Notice, Overlay, Phase, RunRecord,
     RunStatus, RunsFileProblem, RunsLoad, RunsStore, Theme, draw, drive, run_name,
 };
 use rand::SeedableRng;
@@ -762,6 +762,8 @@ mod keys {
         assert!(app.history.runs().is_empty());
         assert!(view(&app).picked.is_empty());
         assert_eq!(view(&app).cursor, 0);
+        assert_eq!(app.phase, Phase::Ready);
+        assert!(app.clock.is_none());
     }
 
     #[test]

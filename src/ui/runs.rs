@@ -7,6 +7,7 @@ use super::app::{App, Notice, Overlay};
 use super::charts::Metric;
 use super::interface::Update;
 use super::runs_file::RunsLoad;
+use super::status::Phase;
 
 /// Maximum number of runs the overlay chart shows at once, one colour each.
 pub const MAX_PICKED: usize = 6;
@@ -137,6 +138,11 @@ impl App {
             KeyCode::Char('y' | 'Y') => {
                 self.overlay = None;
                 self.history.clear();
+                // No run is in progress here, and the finished one is gone
+                // with the others, so the header no longer names its
+                // epochs.
+                self.phase = Phase::Ready;
+                self.clock = None;
                 self.table = super::table::TableScroll::default();
                 if let Some(view) = &mut self.runs_view {
                     *view = RunsView::new(0);
