@@ -3255,7 +3255,7 @@ mod tests {
     }
 
     #[test]
-    fn lowest_so_far_at_most_epochs_suggests_no_run() {
+    fn lowest_so_far_at_epoch_limit() {
         let message = Msg::TrainLowestSoFar {
             epoch: 200,
             loss: 0.42,

@@ -337,6 +337,7 @@ fn scratch_of_other_network_is_reshaped() {
     let mut reused_state = OptimizerState::new(RmsProp::default(), &reused);
     let mut fresh_scratch = StepScratch::new(&fresh);
     let mut other_scratch = StepScratch::new(&network_of(300, &[16, 16], 4));
+
     for batch in samples.chunks(100) {
         let objective = Objective::default();
         let expected = train_step(
@@ -357,6 +358,7 @@ fn scratch_of_other_network_is_reshaped() {
         );
         assert_eq!(ours, expected);
     }
+
     let rows_differing = (0..500)
         .filter(|&row| fresh.layers[0].weights.row(row) != reused.layers[0].weights.row(row))
         .count();

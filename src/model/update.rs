@@ -159,12 +159,11 @@ impl Update {
 /// subnormal, and x86 processors take many times longer for arithmetic on
 /// subnormal numbers. Epochs 21 to 40 of the classic recipe took 25 ms each
 /// instead of 9, and an epoch of batch size 1 with L2 0.001 took 9.4 s.
-/// Flushing them changes no result above rounding: an optimizer value is
-/// added to a normal number whose rounding it is far below (RMSprop's
-/// `v + epsilon`, Adam's and SGD's step beside the weight), and a
-/// subnormal weight adds nothing to a review's sum of normal weights and
-/// bias. The metrics of 40-epoch runs of the classic recipe stayed
-/// bit-identical.
+/// Flushing them changes no result above rounding. An optimizer value is
+/// added to a normal number whose rounding it is far below: RMSprop's
+/// `v + epsilon`, or Adam's and SGD's step beside the weight. A subnormal
+/// weight adds nothing to a review's sum of normal weights and bias. The
+/// metrics of 40-epoch runs of the classic recipe stayed bit-identical.
 #[inline(always)]
 fn flush_subnormal(value: f32) -> f32 {
     if value.abs() < f32::MIN_POSITIVE {
